@@ -1,0 +1,879 @@
+"""Every console page and form action against every role: allowed, or 403 with nothing
+changed. A new page without a row in ENDPOINTS fails the completeness test."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from servicebook.cases.models import ChecklistItem, ChecklistTemplate, ResolutionCode
+from servicebook.core.testing.factories import (
+    PASSWORD,
+    make_account,
+    make_case,
+    make_policy,
+    make_user,
+)
+from servicebook.customers.models import AccountAlert, Program, ProgramEnrollment
+from servicebook.users.roles import ROLE_CAPABILITIES, Role
+
+# Every app's pages: a new page without a row in ENDPOINTS fails the completeness test.
+NAMESPACES = (
+    "console",
+    "customers",
+    "cases",
+    "ledger",
+    "billing",
+    "payments",
+    "workorders",
+    "scheduling",
+    "contact",
+)
+
+
+@pytest.fixture
+def world(db):
+    """One of everything a page can point at."""
+    admin = make_user("admin")
+    make_policy()
+    account = make_account(actor=admin)
+    contact = account.contacts.get()
+    phone = account.phones.get()
+    location = account.locations.get()
+    from servicebook.customers.services import agreement_add, alert_pin, program_enroll
+
+    agreement = agreement_add(
+        account=account,
+        kind="electric",
+        description="Residential electric",
+        location=location,
+        actor=admin,
+    )
+    program = Program.objects.create(code="budget", name="Budget billing")
+    enrollment = program_enroll(account=account, program=program, actor=admin)
+    alert = alert_pin(account=account, kind="cash_only", actor=admin)
+    case = make_case(account=account, actor=admin, case_type="inquiry")
+    template = ChecklistTemplate.objects.create(case_type="inquiry", name="Basics")
+    item = ChecklistItem.objects.create(
+        template=template, prompt="Verified identity?", required=False
+    )
+    code = ResolutionCode.objects.create(code="explained", label="Explained")
+    return {
+        "account": account,
+        "contact": contact,
+        "phone": phone,
+        "agreement": agreement,
+        "enrollment": enrollment,
+        "alert": alert,
+        "case": case,
+        "item": item,
+        "code": code,
+        "program": program,
+    }
+
+
+# name -> (method, kwargs from world, POST data from world)
+ENDPOINTS = {
+    "console:home": ("get", lambda w: {}, None),
+    "console:search": ("get", lambda w: {}, None),
+    "console:suggest": ("get", lambda w: {}, None),
+    "console:history": (
+        "get",
+        lambda w: {"app_label": "customers", "model": "account", "pk": w["account"].pk},
+        None,
+    ),
+    "customers:account_new": ("get", lambda w: {}, None),
+    "customers:account_detail": ("get", lambda w: {"pk": w["account"].pk}, None),
+    "customers:account_note": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {"channel": "phone", "direction": "inbound", "summary": "Asked about a bill"},
+    ),
+    "customers:account_status": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {"status": "past_due", "reason": "test"},
+    ),
+    "customers:contact_add": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {
+            "name": "Sam Roe",
+            "role": "authorized",
+            "phone_kind": "mobile",
+            "preferred_channel": "phone",
+        },
+    ),
+    "customers:phone_add": (
+        "post",
+        lambda w: {"pk": w["account"].pk, "contact_pk": w["contact"].pk},
+        lambda w: {"number": "720-555-0199", "kind": "home"},
+    ),
+    "customers:email_add": (
+        "post",
+        lambda w: {"pk": w["account"].pk, "contact_pk": w["contact"].pk},
+        lambda w: {"email": "second@example.com"},
+    ),
+    "customers:phone_remove": (
+        "post",
+        lambda w: {"pk": w["account"].pk, "phone_pk": w["phone"].pk},
+        lambda w: {},
+    ),
+    "customers:location_add": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {
+            "line1": "1 Main St",
+            "city": "Denver",
+            "region": "CO",
+            "postal_code": "80203",
+            "time_zone": "America/Denver",
+        },
+    ),
+    "customers:agreement_add": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {"kind": "water", "description": "Water service"},
+    ),
+    "customers:agreement_end": (
+        "post",
+        lambda w: {"pk": w["account"].pk, "agreement_pk": w["agreement"].pk},
+        lambda w: {},
+    ),
+    "customers:equipment_add": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {"location": w["account"].locations.get().pk, "kind": "Furnace"},
+    ),
+    "customers:alert_add": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {"kind": "safety", "severity": "warning"},
+    ),
+    "customers:alert_clear": (
+        "post",
+        lambda w: {"pk": w["account"].pk, "alert_pk": w["alert"].pk},
+        lambda w: {},
+    ),
+    "customers:enroll": (
+        "post",
+        lambda w: {"pk": w["account"].pk},
+        lambda w: {
+            "program": Program.objects.create(
+                code=f"p{Program.objects.count()}", name="Paperless"
+            ).pk
+        },
+    ),
+    "customers:unenroll": (
+        "post",
+        lambda w: {"pk": w["account"].pk, "enrollment_pk": w["enrollment"].pk},
+        lambda w: {},
+    ),
+    "cases:queue": ("get", lambda w: {"view": "all"}, None),
+    "cases:case_new": (
+        "post",
+        lambda w: {"account_pk": w["account"].pk},
+        lambda w: {
+            "case_type": "inquiry",
+            "priority": "normal",
+            "subject": "Question",
+            "channel": "phone",
+        },
+    ),
+    "cases:case_detail": ("get", lambda w: {"pk": w["case"].pk}, None),
+    "cases:case_clock": ("get", lambda w: {"pk": w["case"].pk}, None),
+    "cases:case_note": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {"body": "Looked into it", "visibility": "internal"},
+    ),
+    "cases:case_contact": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {"channel": "phone", "direction": "outbound", "summary": "Called back"},
+    ),
+    "cases:case_transition": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {"to_status": "waiting_customer"},
+    ),
+    "cases:case_take": ("post", lambda w: {"pk": w["case"].pk}, lambda w: {}),
+    "cases:case_assign": ("post", lambda w: {"pk": w["case"].pk}, lambda w: {"queue": ""}),
+    "cases:case_escalate": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {"reason": "Angry customer"},
+    ),
+    "cases:case_resolve": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {"resolution_code": w["code"].pk},
+    ),
+    "cases:case_close": ("post", lambda w: {"pk": w["case"].pk}, lambda w: {}),
+    "cases:case_reopen": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {"reason": "Came back"},
+    ),
+    "cases:case_priority": ("post", lambda w: {"pk": w["case"].pk}, lambda w: {"priority": "high"}),
+    "cases:case_checklist": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {"item": w["item"].pk, "answer": "yes"},
+    ),
+    "cases:case_consent": (
+        "post",
+        lambda w: {"pk": w["case"].pk},
+        lambda w: {
+            "subject": "premise_access",
+            "granted": "yes",
+            "given_by": "Jane",
+            "method": "verbal_phone",
+        },
+    ),
+}
+
+
+# >>> contact: pages
+def _contact(w) -> dict:
+    """The contact centre's objects, made on first use: an agent's live call on the world's
+    account (other users reach its pages but it is not theirs: 404, never 403), a ringing
+    pop, a script run, an unmatched answering-service message and a disposition."""
+    if "contact_centre" not in w:
+        from servicebook.contact import scripting, services
+        from servicebook.contact.models import Script, ScriptNode
+        from servicebook.core.testing.factories import make_agent, make_disposition
+
+        agent = make_agent("rep1")
+        disposition = make_disposition()
+        call = services.interaction_start(agent=agent, account=w["account"], actor=agent)
+        pbx, _ = services.pbx_issue_token(name="matrix")
+        pop = services.screen_pop_receive(
+            pbx=pbx, caller="303 555 0147", extension=agent.agent_profile.extension
+        )
+        script = Script.objects.create(name="Billing", call_type="inquiry")
+        ScriptNode.objects.create(script=script, key="greet", kind="statement", text="Hello")
+        run = scripting.script_start(script=script, interaction=call, actor=agent)
+        message, _ = services.answering_message_receive(
+            message=services.AnsweringMessage(
+                message_id="matrix-1", received_at=call.created_at, body="Call me"
+            ),
+            actor=make_user("admin"),
+        )
+        w["contact_centre"] = {
+            "call": call,
+            "pop": pop,
+            "script": script,
+            "run": run,
+            "message": message,
+            "disposition": disposition,
+        }
+    return w["contact_centre"]
+
+
+def _call_pk(w) -> dict:
+    return {"pk": _contact(w)["call"].pk}
+
+
+ENDPOINTS.update(
+    {
+        "contact:agent_bar": ("get", lambda w: {}, None),
+        "contact:agent_incoming": ("get", lambda w: {}, None),
+        "contact:agent_state": ("post", lambda w: {}, lambda w: {"action": "login"}),
+        "contact:pop_take": ("post", lambda w: {"pk": _contact(w)["pop"].pk}, lambda w: {}),
+        "contact:pop_dismiss": ("post", lambda w: {"pk": _contact(w)["pop"].pk}, lambda w: {}),
+        "contact:contact_start": (
+            "post",
+            lambda w: {"account_pk": w["account"].pk},
+            lambda w: {"channel": "phone", "direction": "outbound"},
+        ),
+        "contact:call": ("get", _call_pk, None),
+        "contact:call_hold": ("post", _call_pk, lambda w: {}),
+        "contact:call_hang_up": ("post", _call_pk, lambda w: {}),
+        "contact:call_account": (
+            "post",
+            _call_pk,
+            lambda w: {"account_number": w["account"].number},
+        ),
+        "contact:call_wrap_up": (
+            "post",
+            _call_pk,
+            lambda w: {"summary": "Done", "disposition": _contact(w)["disposition"].pk},
+        ),
+        "contact:script_start": (
+            "post",
+            _call_pk,
+            lambda w: {"script": _contact(w)["script"].pk},
+        ),
+        "contact:script_answer": (
+            "post",
+            lambda w: {"pk": _contact(w)["run"].pk},
+            lambda w: {"confirmed": "yes"},
+        ),
+        "contact:messages": ("get", lambda w: {}, None),
+        "contact:message_match": (
+            "post",
+            lambda w: {"pk": _contact(w)["message"].pk},
+            lambda w: {"account_number": w["account"].number},
+        ),
+        "contact:dashboard": ("get", lambda w: {}, None),
+        "contact:metrics_export": ("get", lambda w: {}, None),
+        "contact:import": ("get", lambda w: {}, None),
+        "contact:adherence": ("get", lambda w: {}, None),
+        "contact:quality": ("get", lambda w: {}, None),
+        "contact:evaluate": ("get", _call_pk, None),
+    }
+)
+# <<< contact
+
+
+# >>> workorders: pages
+def _wo(w) -> dict:
+    """The work-order objects, made on first use: work orders in the states their actions
+    start from, a checklist question, a task and a line on the one on site, a completed one
+    with its after-visit call, and a maintenance plan."""
+    if "workorders" not in w:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from servicebook.core.testing.factories import make_completion_code, make_work_order
+        from servicebook.customers.services import agreement_add
+        from servicebook.workorders import maintenance, services
+        from servicebook.workorders.models import WorkChecklist, WorkChecklistItem
+
+        admin = make_user("admin")
+        account = w["account"]
+        checklist = WorkChecklist.objects.create(work_type="repair", name="Safety")
+        item = WorkChecklistItem.objects.create(
+            checklist=checklist, prompt="Power off?", required=False
+        )
+        code = make_completion_code()
+
+        def order(status):
+            return make_work_order(account=account, actor=admin, status=status)
+
+        on_site = order("on_site")
+        task = services.workorder_task_add(work_order=on_site, description="Test", actor=admin)
+        line = services.workorder_line_add(
+            work_order=on_site,
+            kind="part",
+            description="Fuse",
+            quantity="1",
+            unit="ea",
+            unit_price="3.50",
+            actor=admin,
+        )
+        completed = order("completed")
+        agreement = agreement_add(
+            account=account, kind="maintenance", description="Comfort plan", actor=admin
+        )
+        plan = maintenance.pm_plan_create(
+            account=account,
+            agreement=agreement,
+            name="Tune-up",
+            frequency="quarterly",
+            start_date=timezone.localdate() + dt.timedelta(days=3),
+            actor=admin,
+        )
+        w["workorders"] = {
+            "new": order("new"),
+            "scheduled": order("scheduled"),
+            "dispatched": order("dispatched"),
+            "on_site": on_site,
+            "completed": completed,
+            "follow_up": completed.follow_up_tasks.get(),
+            "item": item,
+            "code": code,
+            "task": task,
+            "line": line,
+            "agreement": agreement,
+            "plan": plan,
+        }
+    return w["workorders"]
+
+
+def _wo_pk(state: str):
+    return lambda w: {"pk": _wo(w)[state].pk}
+
+
+ENDPOINTS.update(
+    {
+        "workorders:workorder_list": ("get", lambda w: {}, None),
+        "workorders:workorder_new": (
+            "post",
+            lambda w: {"account_pk": w["account"].pk},
+            lambda w: {
+                "work_type": "repair",
+                "summary": "No heat",
+                "location": w["account"].locations.get().pk,
+                "estimated_minutes": 60,
+            },
+        ),
+        "workorders:workorder_detail": ("get", _wo_pk("on_site"), None),
+        "workorders:workorder_edit": (
+            "post",
+            _wo_pk("new"),
+            lambda w: {"summary": "Changed", "priority": "high", "estimated_minutes": 45},
+        ),
+        "workorders:workorder_dispatch": ("post", _wo_pk("scheduled"), lambda w: {}),
+        "workorders:workorder_unschedule": ("post", _wo_pk("scheduled"), lambda w: {}),
+        "workorders:workorder_travel": ("post", _wo_pk("dispatched"), lambda w: {}),
+        "workorders:workorder_arrive": ("post", _wo_pk("dispatched"), lambda w: {}),
+        "workorders:workorder_complete": (
+            "post",
+            _wo_pk("on_site"),
+            lambda w: {"notes": "Done", "completion_code": _wo(w)["code"].pk, "signer_name": "Jo"},
+        ),
+        "workorders:workorder_incomplete": (
+            "post",
+            _wo_pk("on_site"),
+            lambda w: {"reason": "no_access"},
+        ),
+        "workorders:workorder_close": ("post", _wo_pk("completed"), lambda w: {}),
+        "workorders:workorder_cancel": ("post", _wo_pk("new"), lambda w: {"reason": "No need"}),
+        "workorders:workorder_checklist": (
+            "post",
+            _wo_pk("on_site"),
+            lambda w: {"item": _wo(w)["item"].pk, "answer": "yes"},
+        ),
+        "workorders:workorder_task_add": (
+            "post",
+            _wo_pk("on_site"),
+            lambda w: {"description": "Check the flue"},
+        ),
+        "workorders:workorder_task_done": (
+            "post",
+            lambda w: {"pk": _wo(w)["on_site"].pk, "task_pk": _wo(w)["task"].pk},
+            lambda w: {"done": "true"},
+        ),
+        "workorders:workorder_line_add": (
+            "post",
+            _wo_pk("on_site"),
+            lambda w: {
+                "kind": "labour",
+                "description": "Diagnosis",
+                "quantity": "1",
+                "unit": "h",
+                "unit_price": "85",
+            },
+        ),
+        "workorders:workorder_line_remove": (
+            "post",
+            lambda w: {"pk": _wo(w)["on_site"].pk, "line_pk": _wo(w)["line"].pk},
+            lambda w: {},
+        ),
+        "workorders:followup_list": ("get", lambda w: {}, None),
+        "workorders:followup_done": (
+            "post",
+            _wo_pk("follow_up"),
+            lambda w: {"outcome": "Happy customer"},
+        ),
+        "workorders:plan_list": ("get", lambda w: {}, None),
+        "workorders:plan_new": (
+            "post",
+            lambda w: {"account_pk": w["account"].pk},
+            lambda w: {
+                "name": "Boiler",
+                "agreement": _wo(w)["agreement"].pk,
+                "frequency": "yearly",
+                "interval": 1,
+                "start_date": "2031-01-15",
+                "work_type": "preventive_maintenance",
+                "priority": "normal",
+                "estimated_minutes": 60,
+                "window_start_time": "08:00",
+                "window_end_time": "17:00",
+            },
+        ),
+        "workorders:plan_detail": ("get", _wo_pk("plan"), None),
+        "workorders:plan_edit": (
+            "post",
+            _wo_pk("plan"),
+            lambda w: {
+                "name": "Tune-up",
+                "summary": "Tune-up visit",
+                "priority": "high",
+                "estimated_minutes": 90,
+                "window_start_time": "09:00",
+                "window_end_time": "15:00",
+            },
+        ),
+        "workorders:plan_active": ("post", _wo_pk("plan"), lambda w: {"active": "false"}),
+        "workorders:plan_generate": ("post", _wo_pk("plan"), lambda w: {}),
+    }
+)
+# <<< workorders: pages
+
+
+# >>> scheduling: pages
+def _sched(w) -> dict:
+    """The scheduling objects, made on first use: a subcontractor company with current
+    documents and its technician working every day, appointments three days ahead
+    (scheduled, dispatched), an unassigned work order, an emergency, a territory and an
+    optimizer proposal for that day. Field users reach the job pages but the jobs are not
+    theirs: 404, never 403."""
+    if "scheduling" not in w:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from servicebook.core.testing.factories import (
+            make_located_work_order,
+            make_subcontractor,
+            make_technician,
+        )
+        from servicebook.scheduling import planning, services
+        from servicebook.scheduling.models import OptimizerRun
+
+        admin = make_user("admin")
+        company = make_subcontractor(
+            actor=admin, documents_until=timezone.localdate() + dt.timedelta(days=400)
+        )
+        tech = make_technician(
+            actor=admin,
+            kind="subcontractor",
+            subcontractor=company,
+            week=dict.fromkeys(range(7), ("00:00", "23:59", None, 0)),
+            max_overtime_minutes=720,
+        )
+        day = timezone.localdate() + dt.timedelta(days=3)
+
+        def booked(hour: int):
+            return services.appointment_book(
+                work_order=make_located_work_order(actor=admin, work_type="inspection"),
+                technician=tech,
+                starts_at=timezone.make_aware(dt.datetime.combine(day, dt.time(hour))),
+                actor=admin,
+            )
+
+        scheduled = booked(9)
+        dispatched = services.appointment_dispatch(appointment=booked(11), actor=admin)
+        territory = services.territory_save(
+            code="matrix", name="Matrix", postal_codes=["80202"], actor=admin
+        )
+        w["scheduling"] = {
+            "company": company,
+            "technician": tech,
+            "scheduled": scheduled,
+            "dispatched": dispatched,
+            "new": make_located_work_order(actor=admin, work_type="inspection"),
+            "emergency": make_located_work_order(actor=admin, work_type="emergency"),
+            "territory": territory,
+            "run": OptimizerRun.objects.create(
+                date=day, seconds=1, board_token=planning.board_token(day), created_by=admin
+            ),
+            "day": day.isoformat(),
+            "start": timezone.make_aware(dt.datetime.combine(day, dt.time(15))).isoformat(),
+        }
+    return w["scheduling"]
+
+
+def _s_pk(name: str):
+    return lambda w: {"pk": _sched(w)[name].pk}
+
+
+ENDPOINTS.update(
+    {
+        "scheduling:board": ("get", lambda w: {}, None),
+        "scheduling:board_assign": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "work_order": _sched(w)["new"].pk,
+                "technician": _sched(w)["technician"].pk,
+                "date": _sched(w)["day"],
+                "start": "15:00",
+            },
+        ),
+        "scheduling:board_dispatch_day": (
+            "post",
+            lambda w: {},
+            lambda w: {"date": _sched(w)["day"]},
+        ),
+        "scheduling:board_emergency": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "work_order": _sched(w)["emergency"].pk,
+                "technician": _sched(w)["technician"].pk,
+            },
+        ),
+        "scheduling:board_move": (
+            "post",
+            _s_pk("scheduled"),
+            lambda w: {
+                "technician": _sched(w)["technician"].pk,
+                "date": _sched(w)["day"],
+                "start": "16:00",
+            },
+        ),
+        "scheduling:board_unassign": ("post", _s_pk("scheduled"), lambda w: {}),
+        "scheduling:board_lock": ("post", _s_pk("scheduled"), lambda w: {"locked": "on"}),
+        "scheduling:board_dispatch": ("post", _s_pk("scheduled"), lambda w: {}),
+        "scheduling:optimizer_run": (
+            "post",
+            lambda w: {},
+            lambda w: {"date": _sched(w)["day"], "seconds": 1},
+        ),
+        "scheduling:optimizer_accept": ("post", _s_pk("run"), lambda w: {}),
+        "scheduling:optimizer_discard": ("post", _s_pk("run"), lambda w: {}),
+        "scheduling:offers": ("get", lambda w: {}, None),
+        "scheduling:book": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "work_order": _sched(w)["new"].pk,
+                "technician": _sched(w)["technician"].pk,
+                "starts_at": _sched(w)["start"],
+            },
+        ),
+        "scheduling:my_day": ("get", lambda w: {}, None),
+        "scheduling:field_action": (
+            "post",
+            lambda w: {"pk": _sched(w)["dispatched"].pk, "action": "travel"},
+            lambda w: {},
+        ),
+        "scheduling:technicians": ("get", lambda w: {}, None),
+        "scheduling:technician_new": ("get", lambda w: {}, None),
+        "scheduling:technician_detail": ("get", _s_pk("technician"), None),
+        "scheduling:technician_edit": (
+            "post",
+            lambda w: {"pk": _sched(w)["technician"].pk, "section": "training"},
+            lambda w: {"course": "Gas safety", "completed_on": "2026-01-05", "hours": "4"},
+        ),
+        "scheduling:subcontractors": ("get", lambda w: {}, None),
+        "scheduling:subcontractor_new": (
+            "post",
+            lambda w: {},
+            lambda w: {"code": "newco", "name": "NewCo", "cost_per_hour": "0", "cost_per_day": "0"},
+        ),
+        "scheduling:subcontractor_detail": ("get", _s_pk("company"), None),
+        "scheduling:subcontractor_edit": (
+            "post",
+            lambda w: {"pk": _sched(w)["company"].pk, "section": "document"},
+            lambda w: {"kind": "license", "reference": "L-9", "expires_on": "2031-01-01"},
+        ),
+        "scheduling:territories": ("get", lambda w: {}, None),
+        "scheduling:territory_new": ("get", lambda w: {}, None),
+        "scheduling:territory_detail": ("get", _s_pk("territory"), None),
+    }
+)
+# <<< scheduling
+
+
+# >>> billing: pages
+def _bill(w) -> dict:
+    """The billing objects, made on first use: a catalog, the account on cycle 1, an issued
+    invoice, a draft with a line, a recurring charge on the world's agreement, a bill run."""
+    if "billing" not in w:
+        import datetime as dt
+
+        from servicebook.billing import billrun, recurring
+        from servicebook.billing import services as billing
+        from servicebook.billing.models import BillCycle
+        from servicebook.core.testing.factories import (
+            make_catalog_item,
+            make_invoice,
+            make_tax_code,
+        )
+
+        admin = make_user("admin")
+        tax = make_tax_code()
+        labour = make_catalog_item("matrix-labour", kind="labour", tax_code=tax)
+        service = make_catalog_item("matrix-internet", kind="recurring", price="60.00")
+        billing.billing_profile_set(
+            account=w["account"], cycle=BillCycle.objects.get(number=1), actor=admin
+        )
+        invoice = make_invoice(account=w["account"], lines=[(labour, 1)], actor=admin)
+        draft = make_invoice(account=w["account"], lines=[(labour, 2)], actor=admin, issue=False)
+        charge = recurring.recurring_charge_add(
+            agreement=w["agreement"],
+            catalog_item=service,
+            start_date=w["agreement"].start_date,
+            actor=admin,
+        )
+        w["billing"] = {
+            "labour": labour,
+            "service": service,
+            "invoice": invoice,
+            "draft": draft,
+            "draft_line": draft.lines.get(),
+            "charge": charge,
+            "run": billrun.bill_run_start(cycle=2, period="2026-01", actor=admin),
+            "soon": dt.date.today() + dt.timedelta(days=10),
+        }
+    return w["billing"]
+
+
+def _bill_pk(name: str):
+    return lambda w: {"pk": _bill(w)[name].pk}
+
+
+def _statement(w) -> dict:
+    return {"pk": w["account"].pk, "period": "2026-05"}
+
+
+def _catalog_body(w) -> dict:
+    from servicebook.ledger.models import LedgerAccount
+
+    return {
+        "code": f"item-{_bill(w)['labour'].pk}-new",
+        "name": "Tune-up",
+        "kind": "labour",
+        "unit": "visit",
+        "price": "149.00",
+        "revenue_account": LedgerAccount.objects.get(code="4400").pk,
+        "active": "on",
+    }
+
+
+ENDPOINTS.update(
+    {
+        "billing:invoice_list": ("get", lambda w: {}, None),
+        "billing:invoice_detail": ("get", _bill_pk("invoice"), None),
+        "billing:invoice_pdf": ("get", _bill_pk("invoice"), None),
+        "billing:invoice_new": ("post", lambda w: {"account_pk": w["account"].pk}, lambda w: {}),
+        "billing:invoice_line_add": (
+            "post",
+            _bill_pk("draft"),
+            lambda w: {"catalog_item": _bill(w)["labour"].pk, "quantity": "1"},
+        ),
+        "billing:invoice_line_remove": (
+            "post",
+            lambda w: {"pk": _bill(w)["draft"].pk, "line_pk": _bill(w)["draft_line"].pk},
+            lambda w: {},
+        ),
+        "billing:invoice_issue": ("post", _bill_pk("draft"), lambda w: {}),
+        "billing:invoice_credit": (
+            "post",
+            _bill_pk("invoice"),
+            lambda w: {"reason": "Billed in error", "void": "on"},
+        ),
+        "billing:invoice_send": (
+            "post",
+            _bill_pk("invoice"),
+            lambda w: {"to_email": "jane@example.com"},
+        ),
+        "billing:account_billing": ("get", lambda w: {"pk": w["account"].pk}, None),
+        "billing:profile_set": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"cycle": _bill(w)["run"].cycle_id, "delivery": "paper"},
+        ),
+        "billing:charge_add": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {
+                "agreement": w["agreement"].pk,
+                "catalog_item": _bill(w)["service"].pk,
+                "quantity": "1",
+                "frequency": "monthly",
+            },
+        ),
+        "billing:charge_stop": (
+            "post",
+            _bill_pk("charge"),
+            lambda w: {"end_date": _bill(w)["soon"].isoformat()},
+        ),
+        "billing:charge_change": (
+            "post",
+            _bill_pk("charge"),
+            lambda w: {"effective_date": _bill(w)["soon"].isoformat(), "quantity": "2"},
+        ),
+        "billing:statement": ("get", _statement, None),
+        "billing:statement_pdf": ("get", _statement, None),
+        "billing:statement_send": (
+            "post",
+            _statement,
+            lambda w: {"to_email": "jane@example.com"},
+        ),
+        "billing:catalog": ("get", lambda w: {}, None),
+        "billing:catalog_add": ("post", lambda w: {}, _catalog_body),
+        "billing:catalog_edit": ("get", _bill_pk("labour"), None),
+        "billing:run_list": ("get", lambda w: {}, None),
+        "billing:run_start": ("post", lambda w: {}, lambda w: {"cycle": 1, "period": "2026-06"}),
+        "billing:run_detail": ("get", _bill_pk("run"), None),
+    }
+)
+# <<< billing: pages
+
+
+def _named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_patterns(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def _page_patterns():
+    return {
+        name: pattern for name, pattern in _named_patterns() if name.split(":")[0] in NAMESPACES
+    }
+
+
+def test_every_console_page_is_in_the_matrix():
+    missing = set(_page_patterns()) - set(ENDPOINTS)
+    assert not missing, f"add these pages to the permission matrix: {sorted(missing)}"
+
+
+def test_every_page_declares_its_capability():
+    """Each page is gated by a capability (home is open to any logged-in user)."""
+    undeclared = [
+        name
+        for name, pattern in _page_patterns().items()
+        if name != "console:home" and not getattr(pattern.callback, "required_capability", None)
+    ]
+    assert not undeclared, undeclared
+
+
+def _state() -> dict[str, int]:
+    """Row counts of every Servicebook table, and the audit trail."""
+    counts = {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_config.name.startswith("servicebook.")
+    }
+    counts["alerts_active"] = AccountAlert.objects.filter(active=True).count()
+    counts["enrollments_open"] = ProgramEnrollment.objects.filter(ended_on__isnull=True).count()
+    return counts
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_role_is_allowed_or_refused_with_nothing_changed(client, world, role, name):
+    user = make_user(role)
+    assert client.login(username=user.username, password=PASSWORD)
+    method, kwargs, data = ENDPOINTS[name]
+    url = reverse(name, kwargs=kwargs(world))
+    pattern = _page_patterns()[name]
+    capability = getattr(pattern.callback, "required_capability", None)
+    allowed = capability is None or capability in ROLE_CAPABILITIES[role]
+    payload = data(world) if data else None
+    before = _state()
+    response = client.post(url, payload) if method == "post" else client.get(url)
+    if allowed:
+        assert response.status_code != 403, f"{role} should reach {name}"
+        assert response.status_code < 500
+    else:
+        assert response.status_code == 403, (
+            f"{role} must not reach {name} (got {response.status_code})"
+        )
+        after = _state()
+        # Logging in writes a login audit row before the request; nothing after it.
+        assert after == before, (
+            f"{role} on {name} changed { {k for k in after if after[k] != before[k]} }"
+        )
+
+
+def test_anonymous_is_sent_to_log_in(client, world):
+    for name, (method, kwargs, data) in ENDPOINTS.items():
+        url = reverse(name, kwargs=kwargs(world))
+        response = (
+            client.post(url, data(world) if data else {}) if method == "post" else client.get(url)
+        )
+        assert response.status_code == 302 and "/auth/login/" in response["Location"], name

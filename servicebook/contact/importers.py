@@ -1,0 +1,810 @@
+"""Imports of the PBX's records: Asterisk call detail records (cdr-csv's Master.csv) and
+Asterisk's queue_log.
+
+Both stream the file (one row in memory at a time, written in batches), match the PBX's
+names to agents (extension or queue member interface) and caller numbers to accounts, and
+are safe to run twice over the same file: every record has a natural key (a CDR leg:
+uniqueid + the agent's channel + start; a queue call: callid + queue + time entered; a
+state span: agent + start) held unique by the database, and rows already there are skipped
+(`INSERT ... ON CONFLICT DO NOTHING`), so nothing is counted twice. Rows that cannot be used
+are listed in the report with their row number and why; the good rows are imported
+(PRODUCT.md "Bad input": reference data, not money).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from servicebook.core.audit import audit_record
+from servicebook.core.permissions import require_capability
+from servicebook.core.phones import digits_only, normalize_phone
+from servicebook.customers.models import ContactPhone
+from servicebook.users.roles import Cap
+
+from .choices import (
+    AgentState,
+    BreakReason,
+    ContactChannel,
+    ContactDirection,
+    InteractionSource,
+    InteractionState,
+    QueueOutcome,
+    StateSource,
+)
+from .models import AgentProfile, AgentStateSpan, Interaction, QueueCall, Shift, Team
+from .timeutil import overlap_seconds, seconds_between, split_at_midnight
+
+BATCH = 5_000
+MAX_LISTED_REJECTS = 1_000
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows read, inserted, already there, merged into contacts taken
+    at the console, and the rows it could not use (row number, reason)."""
+
+    kind: str
+    rows: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    merged: int = 0
+    ignored: int = 0
+    rejected_count: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def reject(self, row: int, reason: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_LISTED_REJECTS:
+            self.rejected.append((row, reason))
+
+    def as_text(self) -> str:
+        lines = [
+            f"{self.kind}: {self.rows:,} rows read, {self.inserted:,} imported, "
+            f"{self.duplicates:,} already imported, {self.merged:,} merged into console "
+            f"contacts, {self.ignored:,} ignored, {self.rejected_count:,} could not be used."
+        ]
+        lines += [f"  row {row}: {reason}" for row, reason in self.rejected]
+        if self.rejected_count > len(self.rejected):
+            lines.append(f"  ... and {self.rejected_count - len(self.rejected):,} more")
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+# --- Who is who -------------------------------------------------------------------------------
+
+_CHANNEL_SUFFIX = re.compile(r"-[0-9a-fA-F]+(;\d)?$")
+
+
+class AgentDirectory:
+    """PBX names -> agents: queue member interfaces (PJSIP/201, Agent/1001) and extensions
+    (201), read once per import."""
+
+    def __init__(self, members: dict[str, int], extensions: dict[str, int], teams: dict):
+        self.members = members
+        self.extensions = extensions
+        self.teams = teams  # user id -> team id
+        self._cache: dict[str, int | None] = {}
+
+    @classmethod
+    def load(cls) -> AgentDirectory:
+        members, extensions, teams = {}, {}, {}
+        for user_id, ext, member, team_id in AgentProfile.objects.filter(active=True).values_list(
+            "user_id", "extension", "queue_member", "team_id"
+        ):
+            if ext:
+                extensions[ext.lower()] = user_id
+            if member:
+                members[member.lower()] = user_id
+            teams[user_id] = team_id
+        return cls(members, extensions, teams)
+
+    def user_id(self, name: str) -> int | None:
+        """The agent a PBX name means, or None. Accepts an interface (SIP/201), a channel
+        of it (SIP/201-0000002a, Local/201@agents-00000001;1) or a bare extension."""
+        key = (name or "").strip().lower()
+        if not key:
+            return None
+        if key in self._cache:
+            return self._cache[key]
+        found = self.members.get(key)
+        if found is None:
+            interface = _CHANNEL_SUFFIX.sub("", key)
+            found = self.members.get(interface)
+            if found is None:
+                resource = interface.split("/", 1)[-1].split("@", 1)[0]
+                found = self.extensions.get(resource)
+        self._cache[key] = found
+        return found
+
+
+# --- Numbers ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=200_000)
+def _e164_slow(raw: str) -> str:
+    try:
+        return normalize_phone(raw)
+    except ValueError:
+        return ""
+
+
+def fast_e164(raw: str) -> str:
+    """E.164 of a caller number as PBXs write it. NANP numbers (the common case: ten
+    digits, or eleven starting with 1) take a fast path; anything else goes through
+    libphonenumber (cached: callers repeat)."""
+    if not raw:
+        return ""
+    digits = digits_only(raw)
+    if settings.PHONE_DEFAULT_REGION in ("US", "CA") and not raw.lstrip().startswith("+"):
+        if len(digits) == 10 and digits[0] not in "01":
+            return "+1" + digits
+        if len(digits) == 11 and digits[0] == "1" and digits[1] not in "01":
+            return "+" + digits
+    if len(digits) < 7:
+        return ""  # an extension or a short code, not a customer's number
+    return _e164_slow(raw.strip())
+
+
+class AccountsByNumber:
+    """Caller numbers -> the one account holding that number (None when none or several:
+    a shared number needs a person to choose). Looked up a batch at a time."""
+
+    def __init__(self):
+        self.cache: dict[str, int | None] = {}
+
+    def resolve(self, numbers: Iterable[str]) -> None:
+        wanted = {n for n in numbers if n and n not in self.cache}
+        if not wanted:
+            return
+        found: dict[str, set[int]] = defaultdict(set)
+        wanted_list = list(wanted)
+        for i in range(0, len(wanted_list), 900):
+            chunk = wanted_list[i : i + 900]
+            # The importer's actor may see the whole book (contact.supervise implies staff);
+            # reading the phone index directly avoids a scoped join per batch.
+            for e164, account_id in ContactPhone.objects.filter(e164__in=chunk).values_list(
+                "e164", "account_id"
+            ):
+                found[e164].add(account_id)
+        for number in wanted:
+            ids = found.get(number, set())
+            self.cache[number] = next(iter(ids)) if len(ids) == 1 else None
+
+    def get(self, number: str) -> int | None:
+        return self.cache.get(number)
+
+
+# --- Writing in bulk ----------------------------------------------------------------------------
+
+
+def _insert_ignoring_duplicates(model, columns: list[str], rows: list[tuple]) -> int:
+    """INSERT the rows, skipping those whose natural key is already stored (the same
+    statement on SQLite and PostgreSQL). Returns how many were inserted."""
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    # Table and column names come from the model, quoted; values are parameters.
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    before = model.objects.count()
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return model.objects.count() - before
+
+
+def _adapt_dt(value: dt.datetime | None):
+    return None if value is None else connection.ops.adapt_datetimefield_value(value)
+
+
+def _adapt_date(value: dt.date | None):
+    return None if value is None else connection.ops.adapt_datefield_value(value)
+
+
+# --- CDR: Master.csv ------------------------------------------------------------------------------
+
+# cdr_csv's standard layout (loguniqueid and loguserfield on: the last two columns).
+CDR_COLUMNS = [
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+    "uniqueid",
+    "userfield",
+]
+CDR_DISPOSITIONS = {"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"}
+_CLID_NUMBER = re.compile(r"<([^>]*)>")
+
+INTERACTION_COLUMNS = [
+    "channel",
+    "direction",
+    "state",
+    "source",
+    "agent_id",
+    "account_id",
+    "customer_number",
+    "queue_name",
+    "call_id",
+    "external_key",
+    "queued_at",
+    "ring_at",
+    "answered_at",
+    "ended_at",
+    "ring_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "hold_count",
+    "wrap_seconds",
+    "handle_seconds",
+    "counted_on",
+    "handled",
+    "transferred",
+    "repeated",
+    "summary",
+    "recording_url",
+    "created_at",
+]
+
+
+@dataclass
+class _Leg:
+    row: int
+    key: str
+    call_id: str
+    agent_id: int
+    direction: str
+    number: str
+    start: dt.datetime
+    answer: dt.datetime | None
+    end: dt.datetime
+    billsec: int
+    queue: str
+    recording: str
+
+
+def _parse_pbx_time(text: str, zone) -> dt.datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    naive = dt.datetime.fromisoformat(text)
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=zone)
+
+
+def _cdr_leg(row_no: int, cols: list[str], agents: AgentDirectory, zone) -> _Leg | str:
+    """One CDR row as a call leg of an agent, or the reason it cannot be used."""
+    if len(cols) < 16 or len(cols) > 18:
+        return f"expected 16 to 18 columns (cdr-csv layout), found {len(cols)}"
+    values = dict(zip(CDR_COLUMNS, cols, strict=False))
+    disposition = values["disposition"].strip().upper()
+    if disposition not in CDR_DISPOSITIONS:
+        return f"unknown disposition “{values['disposition'][:30]}”"
+    try:
+        start = _parse_pbx_time(values["start"], zone)
+        answer = _parse_pbx_time(values["answer"], zone)
+        end = _parse_pbx_time(values["end"], zone)
+    except ValueError:
+        return "a start, answer or end time is not a date and time (YYYY-MM-DD HH:MM:SS)"
+    if start is None or end is None:
+        return "start or end time missing"
+    if end < start or (answer is not None and not start <= answer <= end):
+        return "times out of order (start <= answer <= end expected)"
+    try:
+        billsec = int(values["billsec"] or 0)
+        duration = int(values["duration"] or 0)
+    except ValueError:
+        return "duration or billsec is not a whole number"
+    if billsec < 0 or duration < 0 or billsec > duration + 1:
+        return "billsec must be between 0 and duration"
+    if disposition == "ANSWERED" and answer is None:
+        return "an answered call without an answer time"
+    callee = agents.user_id(values["dstchannel"]) if values["dstchannel"] else None
+    caller = agents.user_id(values["channel"]) if values["channel"] else None
+    if callee and caller:
+        return "a call between two agents (internal, not a customer contact)"
+    if callee:
+        direction, agent_id, channel_name = ContactDirection.INBOUND, callee, values["dstchannel"]
+        number = values["src"] or (_CLID_NUMBER.findall(values["clid"]) or [""])[0]
+    elif caller:
+        direction, agent_id, channel_name = ContactDirection.OUTBOUND, caller, values["channel"]
+        number = values["dst"]
+    else:
+        return (
+            f"no agent on either side (channel “{values['channel'][:40]}”, dstchannel "
+            f"“{values['dstchannel'][:40]}”): map the extension or queue member to an agent"
+        )
+    uniqueid = values.get("uniqueid", "").strip()
+    if uniqueid:
+        key = f"{uniqueid}|{channel_name}|{values['start'].strip()}"
+    else:
+        key = "|".join(
+            [
+                values["start"].strip(),
+                values["src"],
+                values["dst"],
+                values["channel"],
+                values["dstchannel"],
+            ]
+        )
+    lastapp = values["lastapp"].strip().lower()
+    queue = values["lastdata"].split(",", 1)[0].strip() if lastapp == "queue" else ""
+    return _Leg(
+        row=row_no,
+        key=key[:200],
+        call_id=uniqueid[:80],
+        agent_id=agent_id,
+        direction=direction,
+        number=fast_e164(number),
+        start=start,
+        answer=answer if disposition == "ANSWERED" else None,
+        end=end,
+        billsec=billsec if disposition == "ANSWERED" else 0,
+        queue=queue[:80],
+        recording=values.get("userfield", "").strip()[:500]
+        if values.get("userfield", "").strip().startswith(("http", "/"))
+        else "",
+    )
+
+
+def _leg_row(leg: _Leg, account_id, transferred: bool, now) -> tuple:
+    answered = leg.answer is not None
+    talk = leg.billsec if answered else 0
+    counted = leg.end
+    day = timezone.localtime(counted).date()
+    return (
+        ContactChannel.PHONE,
+        leg.direction,
+        InteractionState.DONE if answered else InteractionState.MISSED,
+        InteractionSource.CDR,
+        leg.agent_id,
+        account_id,
+        leg.number or "",
+        leg.queue,
+        leg.call_id,
+        leg.key,
+        _adapt_dt(leg.start),
+        _adapt_dt(leg.start),
+        _adapt_dt(leg.answer),
+        _adapt_dt(leg.end),
+        seconds_between(leg.start, leg.answer or leg.end),
+        talk,
+        0,
+        0,
+        0,
+        talk,
+        _adapt_date(day),
+        answered,
+        transferred,
+        False,
+        "",
+        leg.recording,
+        _adapt_dt(now),
+    )
+
+
+def _merge_console(legs: list[_Leg], report: ImportReport) -> set[str]:
+    """Answered legs of calls taken at the console (same PBX call id and agent) update
+    that contact's timings with the PBX's instead of adding a second contact. Returns the
+    keys merged."""
+    by_call = {(leg.call_id, leg.agent_id): leg for leg in legs if leg.call_id and leg.answer}
+    if not by_call:
+        return set()
+    merged = set()
+    console = Interaction.objects.filter(
+        source=InteractionSource.CONSOLE, call_id__in={c for c, _ in by_call}
+    )
+    for interaction in console:
+        leg = by_call.get((interaction.call_id, interaction.agent_id))
+        if leg is None:
+            continue
+        merged.add(leg.key)
+        interaction.queued_at = leg.start
+        interaction.answered_at = leg.answer
+        interaction.ring_seconds = seconds_between(leg.start, leg.answer)
+        if interaction.state == InteractionState.DONE:
+            interaction.ended_at = leg.end
+            interaction.talk_seconds = max(0, leg.billsec - interaction.hold_seconds)
+            interaction.wrap_seconds = seconds_between(leg.end, interaction.wrap_ended_at)
+            interaction.handle_seconds = (
+                interaction.talk_seconds + interaction.hold_seconds + interaction.wrap_seconds
+            )
+        interaction.save(
+            update_fields=[
+                "queued_at",
+                "answered_at",
+                "ring_seconds",
+                "ended_at",
+                "talk_seconds",
+                "wrap_seconds",
+                "handle_seconds",
+            ]
+        )
+    report.merged += len(merged)
+    return merged
+
+
+def _flush_cdr(legs: list[_Leg], accounts: AccountsByNumber, report: ImportReport, now) -> None:
+    if not legs:
+        return
+    accounts.resolve(leg.number for leg in legs)
+    merged = _merge_console(legs, report)
+    # A call answered by several agents in turn was transferred by all but the last.
+    answered_by_call: dict[str, list[_Leg]] = defaultdict(list)
+    for leg in legs:
+        if leg.call_id and leg.answer is not None:
+            answered_by_call[leg.call_id].append(leg)
+    transferred = set()
+    for call_legs in answered_by_call.values():
+        if len(call_legs) > 1:
+            call_legs.sort(key=lambda leg: leg.answer)
+            transferred.update(leg.key for leg in call_legs[:-1])
+    rows = [
+        _leg_row(leg, accounts.get(leg.number), leg.key in transferred, now)
+        for leg in legs
+        if leg.key not in merged
+    ]
+    with transaction.atomic():
+        inserted = _insert_ignoring_duplicates(Interaction, INTERACTION_COLUMNS, rows)
+    report.inserted += inserted
+    report.duplicates += len(rows) - inserted
+
+
+def _check(actor) -> None:
+    """A user needs contact.supervise; the command line (actor None, the operator of the
+    server) imports as the system, and the audit row says so."""
+    if actor is not None:
+        require_capability(actor, Cap.CONTACT_SUPERVISE)
+
+
+def _rows(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    for row_no, cols in enumerate(csv.reader(stream), start=1):
+        if not cols or (len(cols) == 1 and not cols[0].strip()):
+            continue
+        yield row_no, cols
+
+
+def import_cdr(stream: Iterable[str], *, actor, now: dt.datetime | None = None) -> ImportReport:
+    """Import Asterisk CDR rows (Master.csv) as agents' call legs.
+
+    An inbound leg belongs to the agent on its destination channel, an outbound leg to the
+    agent on its source channel; the customer's number (source or destination) finds the
+    account. Answered legs are handled calls (talk = billsec, counted on the day they ended);
+    unanswered legs that rang an agent are kept as missed. A leg of a call the agent took
+    at the console (same call id) fills in that contact's PBX timings instead.
+    """
+    _check(actor)
+    now = now or timezone.now()
+    report = ImportReport(kind="CDR")
+    agents = AgentDirectory.load()
+    accounts = AccountsByNumber()
+    zone = ZoneInfo(settings.CONTACT_PBX_TIME_ZONE)
+    batch: list[_Leg] = []
+    for row_no, cols in _rows(stream):
+        if row_no == 1 and cols and cols[0].strip().lower() == "accountcode":
+            continue  # a header line some exports add
+        report.rows += 1
+        leg = _cdr_leg(row_no, cols, agents, zone)
+        if isinstance(leg, str):
+            report.reject(row_no, leg)
+            continue
+        batch.append(leg)
+        if len(batch) >= BATCH:
+            _flush_cdr(batch, accounts, report, now)
+            batch = []
+    _flush_cdr(batch, accounts, report, now)
+    audit_record(actor=actor, action="import", message=report.as_text().splitlines()[0])
+    return report
+
+
+# --- queue_log ------------------------------------------------------------------------------------
+
+CALL_END_EVENTS = {
+    "COMPLETEAGENT",
+    "COMPLETECALLER",
+    "TRANSFER",
+    "ATTENDEDTRANSFER",
+    "BLINDTRANSFER",
+    "ABANDON",
+    "EXITWITHTIMEOUT",
+    "EXITWITHKEY",
+    "EXITEMPTY",
+}
+LOGIN_EVENTS = {"ADDMEMBER", "AGENTLOGIN", "AGENTCALLBACKLOGIN"}
+LOGOUT_EVENTS = {"REMOVEMEMBER", "AGENTLOGOFF", "AGENTCALLBACKLOGOFF"}
+PAUSE_EVENTS = {"PAUSE", "PAUSEALL"}
+UNPAUSE_EVENTS = {"UNPAUSE", "UNPAUSEALL"}
+QUIET_EVENTS = {"QUEUESTART", "CONFIGRELOAD", "RINGNOANSWER", "RINGCANCELED", "DID", "SYSCOMPAT"}
+
+
+def _int(value: str) -> int:
+    try:
+        return max(0, int(float(value)))
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass
+class _QueueStay:
+    row: int
+    call_id: str
+    queue: str
+    entered_at: dt.datetime
+    caller: str = ""
+    agent_id: int | None = None
+    wait: int = 0
+
+
+@dataclass
+class _AgentClock:
+    """An agent's state as the queue_log replays it."""
+
+    logged_in_at: dt.datetime | None = None
+    state: str = ""
+    reason: str = ""
+    since: dt.datetime | None = None
+    paused: bool = False
+    pause_reason: str = ""
+    spans: list[tuple[str, str, dt.datetime, dt.datetime]] = field(default_factory=list)
+
+    def move(self, state: str, reason: str, at: dt.datetime) -> None:
+        if self.since is not None and self.state and at > self.since:
+            self.spans.append((self.state, self.reason, self.since, at))
+        self.state, self.reason, self.since = state, reason, at
+
+
+def _pause_reason(text: str) -> str:
+    value = (text or "").strip().lower().replace(" ", "_").replace("-", "_")
+    return value if value in BreakReason.values else BreakReason.SYSTEM
+
+
+def _queue_teams() -> dict[str, int]:
+    teams = {}
+    for team_id, names in Team.objects.filter(active=True).values_list("id", "queue_names"):
+        for name in names or []:
+            teams[str(name).lower()] = team_id
+    return teams
+
+
+def import_queue_log(stream: Iterable[str], *, actor) -> ImportReport:
+    """Import Asterisk's queue_log: each caller's stay in a queue (answered after what
+    wait, abandoned, timed out) and the agents' log-in, pause (break, with the pause reason)
+    and on-call time.
+
+    A call's events must all be in the file (ENTERQUEUE to its end); an agent still logged
+    in when the file ends has that last stretch left for the next file. State time from the
+    PBX that overlaps state time recorded at the console for the same agent is skipped (the
+    console is the record of its own agents).
+    """
+    _check(actor)
+    report = ImportReport(kind="queue_log")
+    agents = AgentDirectory.load()
+    teams = _queue_teams()
+    stays: dict[tuple[str, str], _QueueStay] = {}
+    finished: list[QueueCall] = []
+    clocks: dict[int, _AgentClock] = defaultdict(_AgentClock)
+    first_at: dt.datetime | None = None
+    last_at: dt.datetime | None = None
+
+    def flush_calls():
+        if finished:
+            with transaction.atomic():
+                before = QueueCall.objects.count()
+                QueueCall.objects.bulk_create(finished, ignore_conflicts=True, batch_size=1000)
+                inserted = QueueCall.objects.count() - before
+            report.inserted += inserted
+            report.duplicates += len(finished) - inserted
+            finished.clear()
+
+    for row_no, line in enumerate(stream, start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        report.rows += 1
+        parts = line.split("|")
+        if len(parts) < 5:
+            report.reject(
+                row_no, f"expected time|callid|queue|agent|event|data..., found {len(parts)} fields"
+            )
+            continue
+        stamp, call_id, queue, member, event = (p.strip() for p in parts[:5])
+        data = parts[5:] + [""] * 6
+        try:
+            at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            report.reject(row_no, f"time “{stamp[:20]}” is not a Unix timestamp")
+            continue
+        first_at = first_at or at
+        last_at = at
+        event = event.upper()
+        key = (call_id, queue.lower())
+        if event == "ENTERQUEUE":
+            stays[key] = _QueueStay(
+                row=row_no, call_id=call_id, queue=queue, entered_at=at, caller=fast_e164(data[1])
+            )
+            continue
+        if event == "CONNECT" or event in CALL_END_EVENTS:
+            stay = stays.get(key)
+            if stay is None:
+                report.reject(
+                    row_no,
+                    f"{event} for call {call_id} in {queue} without its ENTERQUEUE in this file",
+                )
+                continue
+            agent_id = agents.user_id(member) if member and member.upper() != "NONE" else None
+            if event == "CONNECT":
+                if agent_id is None:
+                    report.reject(row_no, f"unknown queue member “{member}”: map it to an agent")
+                stay.agent_id, stay.wait = agent_id, _int(data[0])
+                if agent_id is not None:
+                    clocks[agent_id].move(AgentState.ON_CALL, "", at)
+                continue
+            if event in ("ABANDON", "EXITWITHTIMEOUT"):
+                outcome, wait, talk = (
+                    QueueOutcome.ABANDONED if event == "ABANDON" else QueueOutcome.TIMEOUT,
+                    _int(data[2]),
+                    0,
+                )
+            elif event == "EXITWITHKEY":
+                outcome, wait, talk = QueueOutcome.EXIT_KEY, _int(data[3]), 0
+            elif event == "EXITEMPTY":
+                outcome, wait, talk = QueueOutcome.TIMEOUT, _int(data[2]), 0
+            else:
+                talk_index = 3 if event in ("TRANSFER", "ATTENDEDTRANSFER", "BLINDTRANSFER") else 1
+                outcome, wait, talk = QueueOutcome.ANSWERED, stay.wait, _int(data[talk_index])
+                if stay.agent_id is not None:
+                    clock = clocks[stay.agent_id]
+                    if clock.logged_in_at is not None:
+                        clock.move(
+                            AgentState.BREAK if clock.paused else AgentState.AVAILABLE,
+                            clock.pause_reason if clock.paused else "",
+                            at,
+                        )
+            del stays[key]
+            finished.append(
+                QueueCall(
+                    call_id=call_id[:80],
+                    queue_name=queue[:80],
+                    team_id=teams.get(queue.lower()),
+                    agent_id=stay.agent_id if outcome == QueueOutcome.ANSWERED else None,
+                    entered_at=stay.entered_at,
+                    day=timezone.localtime(stay.entered_at).date(),
+                    outcome=outcome,
+                    wait_seconds=wait,
+                    talk_seconds=talk,
+                    caller_number=stay.caller,
+                )
+            )
+            if len(finished) >= BATCH:
+                flush_calls()
+            continue
+        if event in LOGIN_EVENTS | LOGOUT_EVENTS | PAUSE_EVENTS | UNPAUSE_EVENTS:
+            agent_id = agents.user_id(member)
+            if agent_id is None:
+                report.reject(row_no, f"unknown queue member “{member}”: map it to an agent")
+                continue
+            clock = clocks[agent_id]
+            if event in LOGIN_EVENTS:
+                if clock.logged_in_at is None:
+                    clock.logged_in_at = at
+                    clock.paused = False
+                    clock.move(AgentState.AVAILABLE, "", at)
+            elif event in LOGOUT_EVENTS:
+                if clock.logged_in_at is not None:
+                    clock.move("", "", at)
+                    clock.logged_in_at = None
+            elif event in PAUSE_EVENTS:
+                clock.paused, clock.pause_reason = True, _pause_reason(data[0])
+                if clock.logged_in_at is not None and clock.state != AgentState.ON_CALL:
+                    clock.move(AgentState.BREAK, clock.pause_reason, at)
+            else:
+                clock.paused, clock.pause_reason = False, ""
+                if clock.logged_in_at is not None and clock.state != AgentState.ON_CALL:
+                    clock.move(AgentState.AVAILABLE, "", at)
+            continue
+        report.ignored += 1
+        if event not in QUIET_EVENTS and report.ignored <= 1:
+            report.notes.append(f"events such as {event} carry nothing measured and are skipped")
+    flush_calls()
+    for stay in stays.values():
+        report.reject(
+            stay.row, f"call {stay.call_id} in {stay.queue} has no end in this file (not imported)"
+        )
+    for agent_id, clock in clocks.items():
+        if clock.logged_in_at is not None and clock.since is not None:
+            report.notes.append(
+                f"agent #{agent_id} was still logged in at the end of the file: time since "
+                f"{timezone.localtime(clock.since):%Y-%m-%d %H:%M} comes with the next file"
+            )
+    spans_inserted = _write_spans(clocks, first_at, last_at)
+    if spans_inserted:
+        report.notes.append(f"{spans_inserted:,} agent state spans imported")
+    audit_record(actor=actor, action="import", message=report.as_text().splitlines()[0])
+    return report
+
+
+def _write_spans(clocks: dict[int, _AgentClock], first_at, last_at) -> int:
+    """Write the replayed state spans, cut at midnight, with their in-shift seconds;
+    spans overlapping the agent's console-recorded time are skipped."""
+    if first_at is None:
+        return 0
+    total = 0
+    for agent_id, clock in clocks.items():
+        if not clock.spans:
+            continue
+        start = clock.spans[0][2]
+        end = clock.spans[-1][3]
+        shifts = list(
+            Shift.objects.filter(
+                agent_id=agent_id, starts_at__lt=end, ends_at__gt=start
+            ).values_list("id", "starts_at", "ends_at")
+        )
+        windows = [(s_from, s_to) for _, s_from, s_to in shifts]
+        console = list(
+            AgentStateSpan.objects.filter(
+                agent_id=agent_id,
+                source=StateSource.CONSOLE,
+                started_at__lt=end,
+                ended_at__gt=start,
+            ).values_list("started_at", "ended_at")
+        )
+        rows = []
+        for state, reason, s_start, s_end in clock.spans:
+            if console and overlap_seconds(s_start, s_end, console):
+                continue
+            for p_start, p_end, p_day in split_at_midnight(s_start, s_end):
+                rows.append(
+                    AgentStateSpan(
+                        agent_id=agent_id,
+                        state=state,
+                        reason=reason,
+                        started_at=p_start,
+                        ended_at=p_end,
+                        day=p_day,
+                        seconds=seconds_between(p_start, p_end),
+                        in_shift_seconds=overlap_seconds(p_start, p_end, windows),
+                        source=StateSource.QUEUE_LOG,
+                    )
+                )
+        with transaction.atomic():
+            before = AgentStateSpan.objects.filter(agent_id=agent_id).count()
+            AgentStateSpan.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            total += AgentStateSpan.objects.filter(agent_id=agent_id).count() - before
+            intervals = [(r.started_at, r.ended_at) for r in rows]
+            attended = [
+                pk for pk, s_from, s_to in shifts if overlap_seconds(s_from, s_to, intervals)
+            ]
+            if attended:
+                Shift.objects.filter(pk__in=attended, attended=False).update(attended=True)
+    return total
+
+
+def open_text(path: str) -> io.TextIOBase:
+    """A PBX file as text: UTF-8, undecodable bytes replaced (caller names in odd
+    encodings must not stop an import)."""
+    return open(path, encoding="utf-8", errors="replace", newline="")

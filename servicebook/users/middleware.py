@@ -1,0 +1,33 @@
+"""Idle session timeout: a console left alone logs itself out."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+
+_KEY = "servicebook_last_seen"
+
+
+class SessionIdleTimeoutMiddleware:
+    """Log out a session idle for longer than SESSION_IDLE_TIMEOUT_SECONDS. API token
+    requests carry no session and are not affected."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            last = request.session.get(_KEY)
+            if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS:
+                # The logout signal writes the audit row; it reads the reason from here.
+                request.logout_reason = "idle timeout"
+                logout(request)
+                messages.info(request, "You were logged out after a period of inactivity.")
+            else:
+                request.session[_KEY] = now
+        return self.get_response(request)

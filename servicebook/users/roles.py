@@ -1,0 +1,251 @@
+"""Roles and what each may do.
+
+Capabilities are plain strings checked by views, the API and services. The table below is
+the whole policy; the permission-matrix test walks every endpoint against every role.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    REP_1 = "rep1", "Representative (tier I)"
+    REP_2 = "rep2", "Representative (tier II)"
+    DISPATCHER = "dispatcher", "Dispatcher"
+    SERVICE_ADMIN = "service_admin", "Service administrator"
+    BILLING = "billing", "Billing"
+    COLLECTIONS = "collections", "Collections"
+    SUPERVISOR = "supervisor", "Supervisor"
+    ADMIN = "admin", "Administrator"
+    # Field people: they see only their own slice (scheduling.selectors scopes every read).
+    TECHNICIAN = "technician", "Technician"
+    SUBCONTRACTOR = "subcontractor", "Subcontractor"
+
+
+class Cap:
+    """The capabilities, named once."""
+
+    ACCOUNTS_VIEW = "accounts.view"
+    ACCOUNTS_EDIT = "accounts.edit"  # customers, accounts, contacts, locations, agreements
+    ACCOUNTS_NOTE = "accounts.note"  # log a contact, add a note
+    ACCOUNTS_ALERTS = "accounts.alerts"  # pin and remove alerts
+    CASES_VIEW = "cases.view"
+    CASES_WORK = "cases.work"  # open, note, move, resolve
+    CASES_ESCALATE = "cases.escalate"
+    CASES_ASSIGN = "cases.assign"  # assign to someone else or another queue
+    CASES_REOPEN = "cases.reopen"  # reopen a closed case
+    WORKORDERS_VIEW = "workorders.view"  # work orders, follow-ups, maintenance plans
+    WORKORDERS_CREATE = "workorders.create"  # open a work order from a call or a case
+    WORKORDERS_EDIT = "workorders.edit"  # change details, cancel, close, after-visit calls
+    WORKORDERS_DISPATCH = "workorders.dispatch"  # schedule, unschedule, dispatch
+    WORKORDERS_COMPLETE = "workorders.complete"  # field work: on my way, arrive, complete
+    PM_MANAGE = "pm.manage"  # preventive-maintenance plans
+    SCHEDULING_JOBS = "scheduling.jobs"  # see appointments (field roles: only their own)
+    SCHEDULING_VIEW = "scheduling.view"  # the board, technicians, territories
+    SCHEDULING_BOOK = "scheduling.book"  # offers and booking from a call, reschedule, cancel
+    SCHEDULING_DISPATCH = "scheduling.dispatch"  # assign, move, unassign, dispatch, optimizer
+    SCHEDULING_MANAGE = "scheduling.manage"  # technicians, documents, shifts, territories
+    SCHEDULING_FIELD = "scheduling.field"  # on my way, arrived, complete (own jobs)
+    AUDIT_VIEW = "audit.view"
+    POLICIES_MANAGE = "policies.manage"  # SLA policies, queues, canned responses, checklists
+    USERS_MANAGE = "users.manage"
+    LEDGER_VIEW = "ledger.view"  # journal lines, open items and allocations of an account
+    LEDGER_MANAGE = "ledger.manage"  # the chart of ledger accounts
+    PAYMENTS_VIEW = "payments.view"  # payments, refunds, adjustments, deposits of accounts
+    PAYMENTS_TAKE = "payments.take"  # take a payment, collect a deposit, apply credit
+    PAYMENTS_REFUND = "payments.refund"  # refunds, up to the role's approval limit
+    PAYMENTS_ADJUST = "payments.adjust"  # adjustments (up to the limit), resolve disputes
+    PAYMENTS_TRANSFER = "payments.transfer"  # move credit between accounts, reallocate
+    PAYMENTS_REVERSE = "payments.reverse"  # record a returned payment (NSF, chargeback)
+    PAYMENTS_DEPOSITS = "payments.deposits"  # bill, apply and refund deposits
+    PAYMENTS_DISPUTE = "payments.dispute"  # mark an amount of a charge as disputed
+    PAYMENTS_BANK_FILES = "payments.bank_files"  # import bank files, work the exception queue
+    CONTACT_AGENT = "contact.agent"  # take calls, agent states, wrap-up, scripts, callbacks
+    CONTACT_SUPERVISE = "contact.supervise"  # dashboard, metrics, PBX imports, scripts' adherence
+    CONTACT_QUALITY = "contact.quality"  # evaluate recorded interactions
+    BILLING_VIEW = "billing.view"  # invoices, credit notes, statements, bill runs, catalog
+    BILLING_SEND = "billing.send"  # email an invoice or statement to the customer
+    BILLING_EDIT = "billing.edit"  # draft invoices and their lines, recurring charges, profiles
+    BILLING_ISSUE = "billing.issue"  # issue a draft (posts it to the ledger)
+    BILLING_CREDIT = "billing.credit"  # credit notes and voids
+    BILLING_RUN = "billing.run"  # start and resume bill runs
+    BILLING_CATALOG = "billing.catalog"  # catalog items, tax codes and rates, bill cycles
+
+
+_DESK = {
+    Cap.ACCOUNTS_VIEW,
+    Cap.ACCOUNTS_NOTE,
+    Cap.CASES_VIEW,
+    Cap.CASES_WORK,
+}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.REP_1: frozenset(_DESK | {Cap.ACCOUNTS_EDIT, Cap.CASES_ESCALATE}),
+    Role.REP_2: frozenset(
+        _DESK
+        | {Cap.ACCOUNTS_EDIT, Cap.ACCOUNTS_ALERTS, Cap.CASES_ESCALATE, Cap.CASES_ASSIGN}
+        | {Cap.CASES_REOPEN}
+    ),
+    Role.DISPATCHER: frozenset(_DESK | {Cap.CASES_ESCALATE}),
+    Role.SERVICE_ADMIN: frozenset(
+        _DESK | {Cap.ACCOUNTS_EDIT, Cap.CASES_ESCALATE, Cap.CASES_ASSIGN}
+    ),
+    Role.BILLING: frozenset(_DESK | {Cap.ACCOUNTS_EDIT, Cap.ACCOUNTS_ALERTS, Cap.CASES_ESCALATE}),
+    Role.COLLECTIONS: frozenset(
+        _DESK | {Cap.ACCOUNTS_EDIT, Cap.ACCOUNTS_ALERTS, Cap.CASES_ESCALATE}
+    ),
+    Role.SUPERVISOR: frozenset(
+        _DESK
+        | {Cap.ACCOUNTS_EDIT, Cap.ACCOUNTS_ALERTS, Cap.CASES_ESCALATE, Cap.CASES_ASSIGN}
+        | {Cap.CASES_REOPEN, Cap.AUDIT_VIEW, Cap.POLICIES_MANAGE}
+    ),
+    Role.ADMIN: frozenset(v for k, v in vars(Cap).items() if k.isupper()),
+}
+
+
+def _grant(capability: str, *roles: str) -> None:
+    """Give a capability to roles (the apps' grants below keep the table above readable)."""
+    for role in roles:
+        ROLE_CAPABILITIES[role] = ROLE_CAPABILITIES[role] | {capability}
+
+
+# Ledger: who reads the journal of an account; only administrators keep the chart.
+_grant(Cap.LEDGER_VIEW, Role.BILLING, Role.COLLECTIONS, Role.SUPERVISOR, Role.SERVICE_ADMIN)
+
+# Payments (docs/payments.md): everyone at a desk sees payments; representatives take them,
+# refund within their approval limit and record disputes; billing and collections staff
+# post, transfer, reverse, adjust, keep deposits and work the bank files; supervisors too.
+# How much each role may refund or adjust is an ApprovalLimit record, not a capability.
+_PAY_DESK = {Cap.PAYMENTS_VIEW, Cap.PAYMENTS_TAKE, Cap.PAYMENTS_REFUND, Cap.PAYMENTS_DISPUTE}
+_PAY_BACK_OFFICE = _PAY_DESK | {
+    Cap.PAYMENTS_ADJUST,
+    Cap.PAYMENTS_TRANSFER,
+    Cap.PAYMENTS_REVERSE,
+    Cap.PAYMENTS_DEPOSITS,
+    Cap.PAYMENTS_BANK_FILES,
+}
+for _role, _granted in {
+    Role.REP_1: _PAY_DESK,
+    Role.REP_2: _PAY_DESK,
+    Role.DISPATCHER: {Cap.PAYMENTS_VIEW},
+    Role.SERVICE_ADMIN: {Cap.PAYMENTS_VIEW},
+    Role.BILLING: _PAY_BACK_OFFICE,
+    Role.COLLECTIONS: _PAY_BACK_OFFICE,
+    Role.SUPERVISOR: _PAY_BACK_OFFICE,
+}.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _granted
+
+
+# --- Field service: scheduling and dispatch -------------------------------------------------
+# Everyone at a desk sees appointments; representatives book from the call; coordinators
+# (dispatchers) run the board and keep technicians, documents and territories; technicians
+# and subcontractor companies see and work only their own jobs.
+_SCHEDULING_GRANTS: dict[str, set[str]] = {
+    Role.REP_1: {Cap.SCHEDULING_JOBS, Cap.SCHEDULING_VIEW, Cap.SCHEDULING_BOOK},
+    Role.REP_2: {Cap.SCHEDULING_JOBS, Cap.SCHEDULING_VIEW, Cap.SCHEDULING_BOOK},
+    Role.DISPATCHER: {
+        Cap.SCHEDULING_JOBS,
+        Cap.SCHEDULING_VIEW,
+        Cap.SCHEDULING_BOOK,
+        Cap.SCHEDULING_DISPATCH,
+        Cap.SCHEDULING_MANAGE,
+        Cap.SCHEDULING_FIELD,
+    },
+    Role.SERVICE_ADMIN: {Cap.SCHEDULING_JOBS, Cap.SCHEDULING_VIEW, Cap.SCHEDULING_BOOK},
+    Role.BILLING: {Cap.SCHEDULING_JOBS, Cap.SCHEDULING_VIEW},
+    Role.COLLECTIONS: {Cap.SCHEDULING_JOBS, Cap.SCHEDULING_VIEW},
+    Role.SUPERVISOR: {
+        Cap.SCHEDULING_JOBS,
+        Cap.SCHEDULING_VIEW,
+        Cap.SCHEDULING_BOOK,
+        Cap.SCHEDULING_DISPATCH,
+        Cap.SCHEDULING_MANAGE,
+        Cap.SCHEDULING_FIELD,
+    },
+    Role.TECHNICIAN: {Cap.SCHEDULING_JOBS, Cap.SCHEDULING_FIELD},
+    Role.SUBCONTRACTOR: {Cap.SCHEDULING_JOBS, Cap.SCHEDULING_FIELD},
+}
+for _role, _granted in _SCHEDULING_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES.get(_role, frozenset()) | _granted
+
+
+# --- Field service: work orders and preventive maintenance -----------------------------------
+# Representatives open work orders from calls (collections raise non-pay disconnects);
+# coordinators (dispatchers) and service administrators run them end to end; technicians and
+# subcontractors do the field steps, on their own jobs only (the scheduling app's guard).
+_WORKORDER_GRANTS: dict[str, set[str]] = {
+    Role.REP_1: {Cap.WORKORDERS_VIEW, Cap.WORKORDERS_CREATE},
+    Role.REP_2: {Cap.WORKORDERS_VIEW, Cap.WORKORDERS_CREATE},
+    Role.DISPATCHER: {
+        Cap.WORKORDERS_VIEW,
+        Cap.WORKORDERS_CREATE,
+        Cap.WORKORDERS_EDIT,
+        Cap.WORKORDERS_DISPATCH,
+        Cap.WORKORDERS_COMPLETE,
+    },
+    Role.SERVICE_ADMIN: {
+        Cap.WORKORDERS_VIEW,
+        Cap.WORKORDERS_CREATE,
+        Cap.WORKORDERS_EDIT,
+        Cap.WORKORDERS_DISPATCH,
+        Cap.WORKORDERS_COMPLETE,
+        Cap.PM_MANAGE,
+    },
+    Role.BILLING: {Cap.WORKORDERS_VIEW},
+    Role.COLLECTIONS: {Cap.WORKORDERS_VIEW, Cap.WORKORDERS_CREATE},
+    Role.SUPERVISOR: {
+        Cap.WORKORDERS_VIEW,
+        Cap.WORKORDERS_CREATE,
+        Cap.WORKORDERS_EDIT,
+        Cap.WORKORDERS_DISPATCH,
+        Cap.WORKORDERS_COMPLETE,
+        Cap.PM_MANAGE,
+    },
+    # Field steps on their own jobs, through the scheduling app's technician view (its guard
+    # checks the job is theirs); they see no work-order pages or list.
+    Role.TECHNICIAN: {Cap.WORKORDERS_COMPLETE},
+    Role.SUBCONTRACTOR: {Cap.WORKORDERS_COMPLETE},
+}
+for _role, _granted in _WORKORDER_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES.get(_role, frozenset()) | _granted
+
+
+# --- Contact centre ------------------------------------------------------------------------------
+# Everyone who answers the phones or works callbacks is an agent; supervisors watch the
+# numbers, import the PBX's records and score calls (docs/contact.md).
+_CONTACT_GRANTS: dict[str, set[str]] = {
+    Role.REP_1: {Cap.CONTACT_AGENT},
+    Role.REP_2: {Cap.CONTACT_AGENT},
+    Role.BILLING: {Cap.CONTACT_AGENT},
+    Role.COLLECTIONS: {Cap.CONTACT_AGENT},
+    Role.SUPERVISOR: {Cap.CONTACT_AGENT, Cap.CONTACT_SUPERVISE, Cap.CONTACT_QUALITY},
+}
+for _role, _granted in _CONTACT_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES.get(_role, frozenset()) | _granted
+
+
+# --- Billing (docs/billing.md) ----------------------------------------------------------------
+# Everyone at a desk explains invoices and resends them; service administrators invoice
+# services rendered; billing staff run the cycles, credit and keep the catalog; collections
+# read and resend; supervisors may do everything billing does.
+_BILLING_DESK = {Cap.BILLING_VIEW, Cap.BILLING_SEND}
+_BILLING_GRANTS: dict[str, set[str]] = {
+    Role.REP_1: _BILLING_DESK,
+    Role.REP_2: _BILLING_DESK,
+    Role.DISPATCHER: {Cap.BILLING_VIEW},
+    Role.SERVICE_ADMIN: _BILLING_DESK | {Cap.BILLING_EDIT, Cap.BILLING_ISSUE},
+    Role.BILLING: _BILLING_DESK
+    | {Cap.BILLING_EDIT, Cap.BILLING_ISSUE, Cap.BILLING_CREDIT, Cap.BILLING_RUN}
+    | {Cap.BILLING_CATALOG},
+    Role.COLLECTIONS: _BILLING_DESK,
+    Role.SUPERVISOR: _BILLING_DESK
+    | {Cap.BILLING_EDIT, Cap.BILLING_ISSUE, Cap.BILLING_CREDIT, Cap.BILLING_RUN}
+    | {Cap.BILLING_CATALOG},
+}
+for _role, _granted in _BILLING_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES.get(_role, frozenset()) | _granted
+
+
+def capabilities_for(role: str) -> frozenset[str]:
+    return ROLE_CAPABILITIES.get(role, frozenset())
