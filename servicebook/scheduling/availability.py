@@ -103,6 +103,20 @@ def overlaps(a: Interval, b: Interval) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def break_fits(shift: DayShift, busy: Iterable[Interval], flex: dt.timedelta) -> bool:
+    """Whether the shift's break still fits around the busy intervals when it may start
+    anywhere from its planned start to `flex` later: the rule the day optimizer plans by,
+    so a proposal it makes is one the booking services accept."""
+    if shift.break_interval is None:
+        return True
+    start, end = shift.break_interval
+    length = end - start
+    busy = sorted(busy)
+    # The earliest start that can work is the planned one or the end of something busy.
+    candidates = [start, *(b_end for _, b_end in busy if start < b_end <= start + flex)]
+    return any(not any(overlaps((c, c + length), b) for b in busy) for c in sorted(candidates))
+
+
 def working_intervals(shift: DayShift, time_off: Iterable[Interval]) -> list[Interval]:
     """The shift minus the break and any time off: when the technician can be at work."""
     blocks = list(time_off)

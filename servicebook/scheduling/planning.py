@@ -485,6 +485,7 @@ def optimizer_accept(*, run: OptimizerRun, actor, now: dt.datetime | None = None
             ignore=ignore,
             travel_minutes=item.get("travel_minutes"),
             message=f"day optimizer run {run.pk}",
+            break_flex=True,
             actor=actor,
             now=now,
         )

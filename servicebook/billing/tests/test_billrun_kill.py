@@ -28,9 +28,9 @@ from servicebook.core.testing.factories import (
 )
 from servicebook.customers.services import agreement_add
 
-# serialized_rollback: the flush after a transactional test would take the chart of ledger
-# accounts and the bill cycles (data migrations) with it.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The chart of ledger accounts and the bill cycles a flush takes are put back by the root
+# conftest (core/testing/reference.py).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ACCOUNTS = 60
 CHUNK = 6

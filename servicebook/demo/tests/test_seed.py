@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import ProtectedError, RestrictedError
 
 from servicebook.cases.choices import CaseStatus, CaseType, Priority
 from servicebook.cases.models import Case, CaseEvent, ConsentRecord, Queue, SlaPolicy
@@ -90,13 +91,34 @@ def book() -> dict[str, list]:
     }
 
 
+def _delete(queryset) -> None:
+    """Delete, first removing whatever the apps' demo steps hung on these rows with a
+    protected foreign key (invoices, ledger lines, interactions, ...)."""
+    for _ in range(50):
+        try:
+            queryset.delete()
+            return
+        except (ProtectedError, RestrictedError) as blocked:
+            found = (
+                blocked.protected_objects
+                if isinstance(blocked, ProtectedError)
+                else (blocked.restricted_objects)
+            )
+            by_model: dict = {}
+            for obj in found:
+                by_model.setdefault(type(obj), []).append(obj.pk)
+            for model, pks in by_model.items():
+                _delete(model._base_manager.filter(pk__in=pks))
+    raise AssertionError(f"could not delete {queryset.model.__name__} rows")
+
+
 def wipe_book() -> None:
     """Remove the seeded accounts and restart the numbering, as in a fresh database."""
-    ConsentRecord.objects.all().delete()
-    Case.objects.all().delete()
-    ServiceAgreement.objects.all().delete()
-    Account.objects.all().delete()
-    Customer.objects.all().delete()
+    _delete(ConsentRecord.objects.all())
+    _delete(Case.objects.all())
+    _delete(ServiceAgreement.objects.all())
+    _delete(Account.objects.all())
+    _delete(Customer.objects.all())
     Sequence.objects.all().delete()
 
 

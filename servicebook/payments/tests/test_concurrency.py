@@ -84,7 +84,7 @@ def _concurrently(work, n=THREADS):
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_sixteen_concurrent_retries_with_one_key_post_exactly_one_payment():
     rep = make_user("rep1")
     account = make_account(actor=make_user("admin"))
@@ -114,7 +114,7 @@ def test_sixteen_concurrent_retries_with_one_key_post_exactly_one_payment():
         ) == (1, 1, 1, Decimal("-42.50"), [])
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_payments_with_different_keys_all_post_and_add_up():
     """The other half of the contract: distinct requests are not mistaken for retries,
     and concurrent postings on one account add up."""

@@ -92,8 +92,15 @@ def check_slot(
     *,
     exclude: Appointment | None = None,
     allow_overtime: bool = False,
+    break_flex: bool = False,
+    ignore: frozenset[int] = frozenset(),
 ) -> SlotCheck:
-    """Look at a slot for a job on a technician's time (the caller holds the lock)."""
+    """Look at a slot for a job on a technician's time (the caller holds the lock).
+
+    The break is where the shift puts it for bookings by people; with `break_flex` (the
+    day optimizer's plans) it may slide by SCHEDULING_BREAK_FLEX_MINUTES, as the optimizer
+    planned it, and a slot is refused only when it leaves no room for the break at all.
+    `ignore`: appointments moving in the same transaction, whose old places do not count."""
     date = selectors.local_date(starts_at, technician.time_zone)
     roster = selectors.roster_load([technician], start=date, end=date)
     day = roster.day(technician, date)
@@ -123,9 +130,21 @@ def check_slot(
             if minutes is None:
                 minutes = settings.SCHEDULING_MAX_OVERTIME_MINUTES
             end_limit = end_limit + dt.timedelta(minutes=minutes)
-        on_break = day.shift.break_interval is not None and availability.overlaps(
-            day.shift.break_interval, (starts_at, ends_at)
-        )
+        if break_flex:
+            busy = [
+                (a.starts_at, a.ends_at)
+                for a in day.appointments
+                if (exclude is None or a.pk != exclude.pk) and a.pk not in ignore
+            ]
+            on_break = not availability.break_fits(
+                day.shift,
+                [*busy, (starts_at, ends_at)],
+                dt.timedelta(minutes=settings.SCHEDULING_BREAK_FLEX_MINUTES),
+            )
+        else:
+            on_break = day.shift.break_interval is not None and availability.overlaps(
+                day.shift.break_interval, (starts_at, ends_at)
+            )
         outside = starts_at < day.shift.start or ends_at > end_limit or on_break
     required = {s.pk: s.name for s in work_order.required_skills.all()}
     missing = sorted(name for pk, name in required.items() if pk not in day.skills)
@@ -259,7 +278,14 @@ def appointment_book(
             "appointment instead.",
             code="already_booked",
         )
-    check = check_slot(technician, work_order, starts_at, ends_at, allow_overtime=allow_overtime)
+    check = check_slot(
+        technician,
+        work_order,
+        starts_at,
+        ends_at,
+        allow_overtime=allow_overtime,
+        break_flex=source == BookingSource.OPTIMIZER,
+    )
     _refuse_slot(technician, check)
     appointment = Appointment(
         work_order=work_order,
@@ -333,6 +359,7 @@ def relocate(
     ignore: frozenset[int] = frozenset(),
     travel_minutes: int | None = None,
     message: str = "",
+    break_flex: bool = False,
     actor,
     now: dt.datetime,
 ) -> Appointment:
@@ -356,6 +383,8 @@ def relocate(
         ends_at,
         exclude=appointment,
         allow_overtime=allow_overtime,
+        break_flex=break_flex,
+        ignore=ignore,
     )
     if ignore:
         check = SlotCheck(

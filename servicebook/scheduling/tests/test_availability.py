@@ -72,3 +72,17 @@ def test_back_to_back_intervals_do_not_overlap():
     b = (local(2026, 2, 9, 10), local(2026, 2, 9, 11))
     assert not availability.overlaps(a, b)
     assert availability.overlaps(a, (local(2026, 2, 9, 9, 59), local(2026, 2, 9, 11)))
+
+
+def test_a_sliding_break_fits_after_a_job_that_runs_into_lunch_but_not_between_two():
+    shift = availability.shift_on(
+        dt.date(2026, 2, 9), time_zone="America/Denver", weekly=WEEK, overrides={}
+    )
+    hour = dt.timedelta(minutes=60)
+    into_lunch = (local(2026, 2, 9, 11, 15), local(2026, 2, 9, 12, 15))
+    assert availability.break_fits(shift, [into_lunch], hour)  # lunch 12:15-12:45
+    assert not availability.break_fits(shift, [into_lunch], dt.timedelta(0))
+    after = (local(2026, 2, 9, 12, 30), local(2026, 2, 9, 14))
+    assert not availability.break_fits(shift, [into_lunch, after], hour)  # a 15-minute gap
+    late = (local(2026, 2, 9, 12, 45), local(2026, 2, 9, 14))
+    assert availability.break_fits(shift, [into_lunch, late], hour)  # 12:15-12:45 exactly
