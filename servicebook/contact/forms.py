@@ -88,7 +88,9 @@ class AccountNumberForm(PagedForm):
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
-        label="File",
+        # Not "File": the upload next to it is the file, and two fields with one label
+        # cannot be told apart by a screen reader (or a test).
+        label="Records",
         choices=[("cdr", "Call records (Master.csv)"), ("queue_log", "Queue log (queue_log)")],
     )
     file = forms.FileField(label="File from the PBX")

@@ -449,10 +449,32 @@ def _merge_console(legs: list[_Leg], report: ImportReport) -> set[str]:
     return merged
 
 
-def _flush_cdr(legs: list[_Leg], accounts: AccountsByNumber, report: ImportReport, now) -> None:
+@dataclass
+class _Span:
+    """The accounts an import's answered calls were matched to, and the time they cover:
+    what first-contact resolution is recounted over at the end."""
+
+    account_ids: set[int] = field(default_factory=set)
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+    def add(self, account_id: int, leg: _Leg) -> None:
+        self.account_ids.add(account_id)
+        self.start = leg.start if self.start is None else min(self.start, leg.start)
+        self.end = leg.end if self.end is None else max(self.end, leg.end)
+
+
+def _flush_cdr(
+    legs: list[_Leg], accounts: AccountsByNumber, report: ImportReport, now, span: _Span
+) -> None:
     if not legs:
         return
     accounts.resolve(leg.number for leg in legs)
+    for leg in legs:
+        if leg.answer is not None:
+            account_id = accounts.get(leg.number)
+            if account_id is not None:
+                span.add(account_id, leg)
     merged = _merge_console(legs, report)
     # A call answered by several agents in turn was transferred by all but the last.
     answered_by_call: dict[str, list[_Leg]] = defaultdict(list)
@@ -473,6 +495,66 @@ def _flush_cdr(legs: list[_Leg], accounts: AccountsByNumber, report: ImportRepor
         inserted = _insert_ignoring_duplicates(Interaction, INTERACTION_COLUMNS, rows)
     report.inserted += inserted
     report.duplicates += len(rows) - inserted
+
+
+def recount_repeats(account_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> int:
+    """Mark the handled contacts of these accounts that a later inbound contact made
+    repeats (first-contact resolution, the rule of services.mark_repeats applied to a
+    whole import at once): contact A is a repeat when an inbound contact B of the same
+    account began after A ended and within CONTACT_FCR_DAYS of it, and A and B are about
+    the same case or either has none. A contact ends when its wrap-up ends, or at hang-up
+    when it had none (PBX records). [start, end] is the stretch of time the new contacts
+    cover; contacts up to the window before and after it are read too, so a stored contact
+    can be made a repeat by an imported one and the other way round. Only sets the flag,
+    never clears it: importing the same file again changes nothing. Returns how many
+    contacts it marked."""
+    window = dt.timedelta(days=settings.CONTACT_FCR_DAYS)
+    ids = sorted(set(account_ids))
+    marked = 0
+    for i in range(0, len(ids), 500):
+        rows = (
+            Interaction.objects.filter(
+                account_id__in=ids[i : i + 500],
+                handled=True,
+                answered_at__gte=start - window,
+                answered_at__lte=end + window,
+            )
+            .values_list(
+                "pk",
+                "account_id",
+                "case_id",
+                "direction",
+                "answered_at",
+                "ended_at",
+                "wrap_ended_at",
+                "repeated",
+            )
+            .order_by("account_id", "answered_at", "pk")
+        )
+        by_account: dict[int, list[tuple]] = defaultdict(list)
+        for row in rows:
+            by_account[row[1]].append(row)
+        repeats: list[int] = []
+        for contacts in by_account.values():
+            for n, (pk, _, case_id, _, _, ended, wrapped, repeated) in enumerate(contacts):
+                finished = wrapped or ended
+                if repeated or finished is None:
+                    continue
+                for _, _, later_case, direction, began, _, _, _ in contacts[n + 1 :]:
+                    if began > finished + window:
+                        break
+                    if (
+                        began > finished
+                        and direction == ContactDirection.INBOUND
+                        and (case_id is None or later_case is None or case_id == later_case)
+                    ):
+                        repeats.append(pk)
+                        break
+        for k in range(0, len(repeats), 900):
+            marked += Interaction.objects.filter(
+                pk__in=repeats[k : k + 900], repeated=False
+            ).update(repeated=True)
+    return marked
 
 
 def _check(actor) -> None:
@@ -505,6 +587,7 @@ def import_cdr(stream: Iterable[str], *, actor, now: dt.datetime | None = None) 
     accounts = AccountsByNumber()
     zone = ZoneInfo(settings.CONTACT_PBX_TIME_ZONE)
     batch: list[_Leg] = []
+    span = _Span()
     for row_no, cols in _rows(stream):
         if row_no == 1 and cols and cols[0].strip().lower() == "accountcode":
             continue  # a header line some exports add
@@ -515,9 +598,16 @@ def import_cdr(stream: Iterable[str], *, actor, now: dt.datetime | None = None) 
             continue
         batch.append(leg)
         if len(batch) >= BATCH:
-            _flush_cdr(batch, accounts, report, now)
+            _flush_cdr(batch, accounts, report, now, span)
             batch = []
-    _flush_cdr(batch, accounts, report, now)
+    _flush_cdr(batch, accounts, report, now, span)
+    if span.account_ids:
+        with transaction.atomic():
+            repeats = recount_repeats(span.account_ids, span.start, span.end)
+        if repeats:
+            report.notes.append(
+                f"{repeats:,} contacts marked as repeats (not resolved on first contact)"
+            )
     audit_record(actor=actor, action="import", message=report.as_text().splitlines()[0])
     return report
 

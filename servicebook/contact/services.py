@@ -443,12 +443,14 @@ def mark_repeats(*, account_id: int, case_id: int | None, before: dt.datetime) -
     first-contact-resolution window repeats (not resolved on first contact), unless the two
     are about different cases: the same issue is the same case, or either has none."""
     window_start = before - dt.timedelta(days=settings.CONTACT_FCR_DAYS)
+    # A contact ends when its wrap-up ends; calls imported from the PBX have no wrap-up,
+    # so they end at hang-up (the same rule as recount_repeats()).
     earlier = Interaction.objects.filter(
+        Q(wrap_ended_at__gte=window_start, wrap_ended_at__lt=before)
+        | Q(wrap_ended_at__isnull=True, ended_at__gte=window_start, ended_at__lt=before),
         account_id=account_id,
         handled=True,
         repeated=False,
-        wrap_ended_at__gte=window_start,
-        wrap_ended_at__lt=before,
     )
     if case_id is not None:
         earlier = earlier.filter(Q(case_id__isnull=True) | Q(case_id=case_id))

@@ -260,3 +260,47 @@ def test_shift_attendance_and_in_shift_time_from_imported_states(agent, agent2, 
     # in-shift time counts every state; adherence leaves the break out (test_metrics).
     assert in_shift == 3600
     assert Shift.objects.get(pk=shift.pk).scheduled_seconds == 3600
+
+
+def test_imported_repeat_calls_count_against_first_contact_resolution(agent, account, supervisor):
+    """A caller who rings again two days later was not resolved on the first call; one who
+    rings again after the window was. Importing the file again changes nothing."""
+    lines = [
+        cdr_line(uniqueid="2.1"),
+        cdr_line(
+            uniqueid="2.2",
+            start="2026-02-11 09:00:00",
+            answer="2026-02-11 09:00:04",
+            end="2026-02-11 09:05:00",
+            duration=300,
+            billsec=296,
+        ),
+        cdr_line(
+            uniqueid="2.3",
+            start="2026-02-25 09:00:00",
+            answer="2026-02-25 09:00:04",
+            end="2026-02-25 09:05:00",
+            duration=300,
+            billsec=296,
+        ),
+    ]
+    report = import_cdr(_csv(*lines), actor=supervisor)
+    assert report.inserted == 3
+    flags = dict(Interaction.objects.values_list("call_id", "repeated"))
+    assert flags == {"2.1": True, "2.2": False, "2.3": False}
+    import_cdr(_csv(*lines), actor=supervisor)
+    assert dict(Interaction.objects.values_list("call_id", "repeated")) == flags
+
+
+def test_a_later_console_contact_makes_an_imported_call_a_repeat(agent, account, supervisor):
+    """An imported call has no wrap-up: it ends at hang-up, and a console contact from the
+    same account within the window marks it as a repeat."""
+    import_cdr(_csv(cdr_line(uniqueid="3.1")), actor=supervisor)
+    imported = Interaction.objects.get(call_id="3.1")
+    assert not imported.repeated
+    marked = services.mark_repeats(
+        account_id=account.pk, case_id=None, before=local(2026, 2, 10, 10, 0)
+    )
+    assert marked == 1
+    imported.refresh_from_db()
+    assert imported.repeated
