@@ -21,6 +21,8 @@ cat <<TXT
   Servicebook is running at http://$HOST:$PORT/
   Log in as  demo.rep / servicebook-demo-2026   (representative, tier I)
          or  demo.supervisor / servicebook-demo-2026   (supervisor: SLA policies, audit)
+         or  demo.dispatcher / servicebook-demo-2026   (dispatcher: /scheduling/board/, plan tomorrow)
+         or  demo.tech / servicebook-demo-2026   (technician Jordan Reyes: /scheduling/my-day/, phone-sized)
          or  demo.admin / servicebook-demo-2026   (administrator)
   API docs:  http://$HOST:$PORT/api/docs/
   Stop with Ctrl+C.

@@ -17,6 +17,7 @@ from .appointments import (
     emergency_options,
 )
 from .people import (
+    branch_create,
     certification_add,
     document_add,
     document_remove,
@@ -49,6 +50,7 @@ __all__ = [
     "appointment_set_locked",
     "appointment_start_travel",
     "appointment_unassign",
+    "branch_create",
     "certification_add",
     "dispatch_day",
     "document_add",

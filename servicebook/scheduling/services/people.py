@@ -91,6 +91,31 @@ SUBCONTRACTOR_FIELDS = (
 )
 
 
+BRANCH_FIELDS = ("line1", "city", "region", "postal_code", "phone", "time_zone", "active")
+
+
+@transaction.atomic
+def branch_create(
+    *, code: str, name: str, latitude=None, longitude=None, actor, **fields
+) -> Branch:
+    """An office technicians work from (their home base when they have none of their own)."""
+    require_capability(actor, MANAGE)
+    unknown = set(fields) - set(BRANCH_FIELDS)
+    if unknown:
+        raise ValidationFailed({sorted(unknown)[0]: ["Unknown field."]})
+    branch = Branch(code=(code or "").strip().lower(), name=(name or "").strip(), **fields)
+    _check_zone(branch.time_zone)
+    branch.latitude, branch.longitude = _coordinates(
+        latitude, longitude, lat_field="latitude", lng_field="longitude"
+    )
+    clean_or_fail(branch, exclude=["code"])
+    if Branch.objects.filter(code=branch.code).exists():
+        raise ValidationFailed({"code": ["Another branch has this code."]})
+    branch.save()
+    audit_created(actor=actor, obj=branch)
+    return branch
+
+
 @transaction.atomic
 def subcontractor_create(*, code: str, name: str, actor, **fields) -> Subcontractor:
     """A subcontractor company we dispatch crews from."""
