@@ -173,6 +173,12 @@ class Rule:
     path: Callable[[dict[str, int]], dict[str, int]] = lambda ids: {}
     body: Callable[[World], dict[str, Any]] | None = None
     query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. {"Idempotency-Key": ...}
+
+    def meta(self) -> dict[str, str]:
+        """The headers as the test client takes them: `Idempotency-Key` ->
+        `HTTP_IDEMPOTENCY_KEY`."""
+        return {"HTTP_" + k.upper().replace("-", "_"): v for k, v in self.headers.items()}
 
 
 def caps(*names: str) -> frozenset[str]:
@@ -959,6 +965,335 @@ MATRIX.update(
 # <<< billing
 
 
+# >>> payments: api
+def _pay_ids(ids: dict) -> dict:
+    """The payments objects, made on first use: approval limits per role (the payments
+    tests' limits, and the administrator's), invoices and a check payment on the account
+    that paid them with 35.00 of credit left over, a card and a bank account on file, a
+    refund and an adjustment waiting for approval (asked for by a colleague), a transfer to
+    a second account with an open invoice under dispute, a held deposit, a billed one on the
+    second account, a third account with no deposit, and a bank file with a credit waiting
+    in the exception queue; returns ids["payments"]."""
+    if "payments" not in ids:
+        import datetime as dt
+
+        from servicebook.core.testing.factories import (
+            make_catalog_item,
+            make_invoice,
+            make_tax_code,
+        )
+        from servicebook.customers.models import Account
+        from servicebook.payments import services as payments
+        from servicebook.payments.bankfiles import services as bank
+        from servicebook.payments.bankfiles.bai2 import write
+        from servicebook.payments.models import AdjustmentReason
+        from servicebook.users.services import approval_limit_set
+
+        admin = make_user("admin")
+        colleague = make_user("billing")  # asks for what waits; a role's user approves it
+        account = Account.objects.get(pk=ids["account"])
+        other = make_account(actor=admin, first_name="Sam", phone="(720) 555-0100")
+        spare = make_account(actor=admin, first_name="Lee", phone="(720) 555-0101")
+        today = timezone.localdate()
+        service = make_catalog_item("pay-service", tax_code=make_tax_code("exempt", "0"))
+
+        def invoice(on, amount, days_ago):
+            issued = today - dt.timedelta(days=days_ago)
+            return make_invoice(account=on, lines=[(service, 1, amount)], issued_on=issued)
+
+        invoice(account, "100.00", 40)
+        newer = invoice(account, "60.00", 10)
+        disputed = invoice(other, "80.00", 20)
+        payment = payments.payment_post(
+            account=account,
+            amount="200.00",
+            method="check",
+            channel="phone",
+            check_number="1001",
+            idempotency_key="matrix-payment",
+            actor=admin,
+        )
+        card = payments.card_tokenize(
+            account=account,
+            number="4242 4242 4242 4242",
+            exp_month=12,
+            exp_year=today.year + 3,
+            cvc="123",
+            save=True,
+            actor=admin,
+        )
+        payments.bank_account_add(
+            account=account, routing_number="011000015", account_number="123456789", actor=admin
+        )
+        transfer = payments.transfer_post(
+            from_account=account,
+            to_account=other,
+            amount="5.00",
+            reason="Paid on the wrong account",
+            idempotency_key="matrix-transfer",
+            actor=admin,
+        )
+        # Asked for before any role has a limit, so both wait for approval.
+        refund = payments.refund_request(
+            payment=payment,
+            amount="15.00",
+            reason="Overpaid",
+            request_approval=True,
+            idempotency_key="matrix-refund",
+            actor=colleague,
+        )
+        goodwill = AdjustmentReason.objects.get(code="goodwill")
+        adjustment = payments.adjustment_post(
+            account=account,
+            amount="30.00",
+            direction="credit",
+            reason=goodwill,
+            memo="Outage",
+            request_approval=True,
+            idempotency_key="matrix-adjustment",
+            actor=colleague,
+        )
+        for role, refunds, adjustments in [
+            ("rep1", "50.00", "0.00"),
+            ("rep2", "200.00", "0.00"),
+            ("billing", "1000.00", "500.00"),
+            ("collections", "500.00", "250.00"),
+            ("supervisor", "10000.00", "5000.00"),
+            ("admin", "10000.00", "5000.00"),
+        ]:
+            approval_limit_set(role=role, kind="refund", max_amount=refunds, actor=None)
+            approval_limit_set(role=role, kind="adjustment", max_amount=adjustments, actor=None)
+        dispute = payments.dispute_open(
+            item=disputed.open_item, amount="20.00", reason="Never had the visit", actor=admin
+        )
+        held = payments.deposit_bill(account=account, amount="100.00", actor=admin)
+        payments.deposit_collect(
+            deposit=held,
+            amount="100.00",
+            method="check",
+            channel="counter",
+            check_number="2001",
+            idempotency_key="matrix-deposit",
+            actor=admin,
+        )
+        billed = payments.deposit_bill(account=other, amount="80.00", actor=admin)
+        unmatched = bank.bank_file_import(
+            content=write(as_of=today, details=[("115", 4200, "LBX9", "", "NO REF")]).encode(),
+            name="queue.bai",
+            actor=admin,
+        )
+        ids["payments"] = {
+            "account": account.pk,
+            "payment": payment.pk,
+            "newer": newer.open_item_id,
+            "card": card.pk,
+            "transfer": transfer.pk,
+            "refund": refund.pk,
+            "adjustment": adjustment.pk,
+            "reason": goodwill.pk,
+            "other": other.pk,
+            "spare": spare.pk,
+            "disputed": disputed.open_item_id,
+            "dispute": dispute.pk,
+            "held": held.pk,
+            "billed": billed.pk,
+            "bank_file": unmatched.file.pk,
+            "bank_item": unmatched.file.items.get().pk,
+            "account_number": account.number,
+        }
+    return ids["payments"]
+
+
+def pay(name: str):
+    return lambda ids: {"pk": _pay_ids(ids)[name]}
+
+
+def _pay_body(build):
+    return lambda w: build(_pay_ids(w.ids))
+
+
+def _paid(ids: dict) -> dict:
+    """No path arguments: the objects are made so that a list has rows to show."""
+    _pay_ids(ids)
+    return {}
+
+
+def _bank_file(ids: dict) -> dict:
+    """A second file (another file id): a check for the account, matched by its number."""
+    from servicebook.payments.bankfiles.bai2 import write
+
+    details = [("115", 5000, "LBX1", ids["account_number"], "CHECK 1001")]
+    text = write(as_of=timezone.localdate(), details=details, file_id="2")
+    return {"name": "today.bai", "content": text}
+
+
+PAY_VIEW, TAKE = caps(Cap.PAYMENTS_VIEW), caps(Cap.PAYMENTS_TAKE)
+REFUND, ADJUST = caps(Cap.PAYMENTS_REFUND), caps(Cap.PAYMENTS_ADJUST)
+DEPOSITS, BANK_FILES = caps(Cap.PAYMENTS_DEPOSITS), caps(Cap.PAYMENTS_BANK_FILES)
+# What posts a payment (a matched bank credit too) needs payments.take (the service checks).
+BANK_POSTS = caps(Cap.PAYMENTS_BANK_FILES, Cap.PAYMENTS_TAKE)
+KEY = {"Idempotency-Key": "matrix-1"}  # money-moving requests (payments.idempotency)
+CARD_BODY = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "cvc": "123"}
+
+MATRIX.update(
+    {
+        # Payments
+        ("GET", "/api/payments/"): Rule(PAY_VIEW, _paid, query="?status=posted&method=check"),
+        ("POST", "/api/payments/"): Rule(
+            TAKE,
+            body=_pay_body(
+                lambda ids: (
+                    {"account": ids["account"], "amount": "25.00", "method": "card"}
+                    | {"card": ids["card"]}
+                )
+            ),
+            headers=KEY,
+        ),
+        ("GET", "/api/payments/{pk}/"): Rule(PAY_VIEW, pay("payment")),
+        ("POST", "/api/payments/{pk}/reverse/"): Rule(
+            caps(Cap.PAYMENTS_REVERSE),
+            pay("payment"),
+            body=lambda w: {"reason": "nsf", "note": "Bounced"},
+            headers=KEY,
+        ),
+        ("POST", "/api/payments/{pk}/reallocate/"): Rule(
+            caps(Cap.PAYMENTS_TRANSFER),
+            pay("payment"),
+            body=_pay_body(lambda ids: {"allocations": [{"item": ids["newer"], "amount": "60"}]}),
+            headers=KEY,
+        ),
+        ("POST", "/api/payments/apply-credit/"): Rule(
+            TAKE, body=_pay_body(lambda ids: {"account": ids["account"]}), headers=KEY
+        ),
+        # Refunds and adjustments
+        ("GET", "/api/refunds/"): Rule(PAY_VIEW, _paid, query="?status=pending"),
+        ("POST", "/api/refunds/"): Rule(
+            REFUND,
+            body=_pay_body(
+                lambda ids: {"payment": ids["payment"], "amount": "10.00", "reason": "Overpaid"}
+            ),
+            headers=KEY,
+        ),
+        ("GET", "/api/refunds/{pk}/"): Rule(PAY_VIEW, pay("refund")),
+        ("POST", "/api/refunds/{pk}/approve/"): Rule(
+            REFUND, pay("refund"), body=lambda w: {"note": "Checked"}, headers=KEY
+        ),
+        ("POST", "/api/refunds/{pk}/reject/"): Rule(
+            REFUND, pay("refund"), body=lambda w: {"note": "Credit is owed"}
+        ),
+        ("GET", "/api/adjustments/"): Rule(PAY_VIEW, _paid, query="?status=pending"),
+        ("POST", "/api/adjustments/"): Rule(
+            ADJUST,
+            body=_pay_body(
+                lambda ids: {
+                    "account": ids["account"],
+                    "amount": "5.00",
+                    "direction": "credit",
+                    "reason": "goodwill",
+                    "memo": "Sorry for the wait",
+                }
+            ),
+            headers=KEY,
+        ),
+        ("GET", "/api/adjustments/{pk}/"): Rule(PAY_VIEW, pay("adjustment")),
+        ("POST", "/api/adjustments/{pk}/approve/"): Rule(
+            ADJUST, pay("adjustment"), body=lambda w: {"note": "Checked"}, headers=KEY
+        ),
+        ("POST", "/api/adjustments/{pk}/reject/"): Rule(
+            ADJUST, pay("adjustment"), body=lambda w: {"note": "No outage there"}
+        ),
+        ("GET", "/api/adjustment-reasons/"): Rule(PAY_VIEW),
+        ("GET", "/api/adjustment-reasons/{pk}/"): Rule(PAY_VIEW, pay("reason")),
+        # Transfers
+        ("GET", "/api/transfers/"): Rule(PAY_VIEW, _paid),
+        ("POST", "/api/transfers/"): Rule(
+            caps(Cap.PAYMENTS_TRANSFER),
+            body=_pay_body(
+                lambda ids: (
+                    {"from_account": ids["account"], "to_account": ids["other"]}
+                    | {"amount": "5.00", "reason": "Paid on the wrong account"}
+                )
+            ),
+            headers=KEY,
+        ),
+        ("GET", "/api/transfers/{pk}/"): Rule(PAY_VIEW, pay("transfer")),
+        # Deposits and disputes
+        ("GET", "/api/deposits/"): Rule(PAY_VIEW, _paid, query="?status=held&status=billed"),
+        ("POST", "/api/deposits/"): Rule(
+            DEPOSITS,
+            body=_pay_body(
+                lambda ids: {"account": ids["spare"], "amount": "150.00", "reason": "New service"}
+            ),
+        ),
+        ("GET", "/api/deposits/{pk}/"): Rule(PAY_VIEW, pay("held")),
+        ("POST", "/api/deposits/{pk}/collect/"): Rule(
+            TAKE,
+            pay("billed"),
+            body=lambda w: {"amount": "30.00", "method": "check", "check_number": "3001"},
+            headers=KEY,
+        ),
+        ("POST", "/api/deposits/{pk}/apply/"): Rule(
+            DEPOSITS, pay("held"), body=lambda w: {}, headers=KEY
+        ),
+        # Refunding a deposit also needs a refund limit covering it (a record, not a role).
+        ("POST", "/api/deposits/{pk}/refund/"): Rule(
+            DEPOSITS, pay("held"), body=lambda w: {}, headers=KEY
+        ),
+        ("POST", "/api/deposits/{pk}/cancel/"): Rule(
+            DEPOSITS, pay("billed"), body=lambda w: {"reason": "Waived by policy"}
+        ),
+        ("GET", "/api/disputes/"): Rule(PAY_VIEW, _paid, query="?status=open"),
+        ("POST", "/api/disputes/"): Rule(
+            caps(Cap.PAYMENTS_DISPUTE),
+            body=_pay_body(
+                lambda ids: {"item": ids["disputed"], "amount": "10.00", "reason": "Not mine"}
+            ),
+        ),
+        ("GET", "/api/disputes/{pk}/"): Rule(PAY_VIEW, pay("dispute")),
+        ("POST", "/api/disputes/{pk}/resolve/"): Rule(
+            ADJUST,
+            pay("dispute"),
+            body=lambda w: {"outcome": "upheld", "note": "Meter misread"},
+            headers=KEY,
+        ),
+        # Cards and bank accounts
+        ("GET", "/api/card-tokens/"): Rule(PAY_VIEW, _paid),
+        ("POST", "/api/card-tokens/"): Rule(
+            TAKE,
+            body=lambda w: (
+                CARD_BODY | {"account": w.ids["account"], "exp_year": timezone.localdate().year + 2}
+            ),
+        ),
+        ("GET", "/api/bank-accounts/"): Rule(PAY_VIEW, _paid),
+        ("POST", "/api/bank-accounts/"): Rule(
+            TAKE,
+            body=lambda w: {
+                "account": w.ids["account"],
+                "routing_number": "011000015",
+                "account_number": "987654321",
+                "account_type": "savings",
+            },
+        ),
+        # Bank files and their exception queue
+        ("GET", "/api/bank-files/"): Rule(BANK_FILES, _paid),
+        ("POST", "/api/bank-files/"): Rule(BANK_POSTS, body=_pay_body(_bank_file)),
+        ("GET", "/api/bank-files/{pk}/"): Rule(BANK_FILES, pay("bank_file")),
+        ("GET", "/api/bank-file-items/"): Rule(BANK_FILES, _paid, query="?status=exception"),
+        ("GET", "/api/bank-file-items/{pk}/"): Rule(BANK_FILES, pay("bank_item")),
+        ("POST", "/api/bank-file-items/{pk}/match/"): Rule(
+            BANK_POSTS,
+            pay("bank_item"),
+            body=_pay_body(lambda ids: {"account": ids["account"]}),
+            headers=KEY,
+        ),
+        ("POST", "/api/bank-file-items/{pk}/return/"): Rule(
+            BANK_FILES, pay("bank_item"), body=lambda w: {"note": "Unknown remitter"}
+        ),
+    }
+)
+# <<< payments
+
+
 # --- Walking the URL resolver ---------------------------------------------------------------
 
 
@@ -1039,6 +1374,7 @@ def test_endpoint_against_every_role(method, route):
                 url,
                 data=None if body is None else json.dumps(body),
                 content_type="application/json",
+                **rule.meta(),
             )
             code = response.status_code
             who = role or "anonymous"
@@ -1210,6 +1546,7 @@ def test_malformed_input_never_causes_a_server_error(method, route):
                 target,
                 data=None if body is None else json.dumps(body),
                 content_type="application/json",
+                **rule.meta(),
             )
             if response.status_code >= 500:
                 errors.append(f"{target} {json.dumps(body)[:200]} -> {response.status_code}")
