@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from servicebook.core.api.fields import CodeRelatedField
 from servicebook.core.api.schema import EnumField
 from servicebook.customers.selectors import accounts_visible_to
 from servicebook.ledger.models import Allocation, OpenItem, OpenItemKind
@@ -403,16 +404,6 @@ class _DebitItemField(serializers.PrimaryKeyRelatedField):
         )
 
 
-class _ReasonCodeField(serializers.SlugRelatedField):
-    """An active adjustment reason, by code. A code with a NUL character is refused before
-    the lookup: PostgreSQL cannot compare text containing one (a DataError, so a 500)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 def _amount(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(**MONEY, min_value=0, **kwargs)
 
@@ -483,7 +474,7 @@ class AdjustmentInputSerializer(serializers.Serializer):
     account = _VisibleAccountField()
     amount = _amount()
     direction = EnumField(Direction)
-    reason = _ReasonCodeField(
+    reason = CodeRelatedField(
         slug_field="code", queryset=AdjustmentReason.objects.filter(active=True)
     )
     memo = serializers.CharField(max_length=300)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from servicebook.core.api.fields import CodeRelatedField
 from servicebook.core.api.schema import EnumField
 from servicebook.workorders.choices import IncompleteReason, LineKind, WorkOrderStatus
 from servicebook.workorders.models import CompletionCode, Skill, WorkOrder
@@ -359,7 +360,7 @@ class TechnicianInputSerializer(serializers.Serializer):
         min_value=0, max_value=720, required=False, allow_null=True
     )
     active = serializers.BooleanField(required=False)
-    skills = serializers.SlugRelatedField(
+    skills = CodeRelatedField(
         slug_field="code", queryset=Skill.objects.filter(active=True), many=True, required=False
     )
 
@@ -465,7 +466,7 @@ class LineInputSerializer(serializers.Serializer):
 
 class CompleteInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=10_000)
-    completion_code = serializers.SlugRelatedField(
+    completion_code = CodeRelatedField(
         slug_field="code", queryset=CompletionCode.objects.filter(active=True)
     )
     signer_name = serializers.CharField(max_length=200)

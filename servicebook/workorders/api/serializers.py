@@ -10,6 +10,7 @@ from rest_framework import serializers
 from servicebook.cases.api.serializers import ConsentSerializer
 from servicebook.cases.choices import AnswerKind
 from servicebook.cases.selectors import cases_visible_to
+from servicebook.core.api.fields import CodeRelatedField
 from servicebook.core.api.schema import EnumField
 from servicebook.customers.models import Account, Equipment, ServiceAgreement, ServiceLocation
 from servicebook.customers.selectors import accounts_visible_to
@@ -421,8 +422,8 @@ class _VisibleEquipmentField(serializers.PrimaryKeyRelatedField):
         )
 
 
-def _skills_field(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+def _skills_field(**kwargs) -> CodeRelatedField:
+    return CodeRelatedField(
         slug_field="code",
         queryset=Skill.objects.all(),
         many=True,
@@ -502,7 +503,7 @@ class WorkOrderCancelInputSerializer(serializers.Serializer):
 
 class WorkOrderCompleteInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=TEXT_MAX_LENGTH, help_text="What was done")
-    completion_code = serializers.SlugRelatedField(
+    completion_code = CodeRelatedField(
         slug_field="code",
         queryset=CompletionCode.objects.all(),
         help_text="Code of a resolution that fits the type (GET /api/completion-codes/)",
