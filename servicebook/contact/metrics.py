@@ -42,14 +42,18 @@ def definitions() -> list[tuple[str, str]]:
         (
             "Calls per day",
             "Calls handled divided by the days the agent worked (days with "
-            "log-in time or a handled call).",
+            "log-in time or a handled contact); for a team, a day or the total, per "
+            "agent-day worked.",
         ),
         (
             "Log-in time",
             "Time logged in to the contact centre, from log-in and log-out "
             "events (console or PBX queue log), counted per day.",
         ),
-        ("Phone time", "Share of log-in time spent on calls."),
+        (
+            "Phone time",
+            "Share of log-in time spent in the on-call state (wrap-up and breaks not included).",
+        ),
         (
             "Quality score",
             "Average score of the evaluations of the agent's contacts in the "
@@ -59,13 +63,14 @@ def definitions() -> list[tuple[str, str]]:
         (
             "Adherence",
             "Time logged in and not on a break inside scheduled shifts, as a share "
-            "of the scheduled time less planned breaks.",
+            "of the scheduled time less planned breaks (at most 100%).",
         ),
         (
             "Abandon rate",
             "Queue callers who hung up before an answer, as a share of the calls "
             f"offered. Callers who hung up within {settings.CONTACT_SHORT_ABANDON_SECONDS} s are "
-            "not counted as offered.",
+            "not counted as offered; callers the queue sent away (timeout, key press) are "
+            "offered and unanswered, not abandoned.",
         ),
         (
             "Service level",
@@ -78,8 +83,8 @@ def definitions() -> list[tuple[str, str]]:
             "First-contact resolution",
             "Share of inbound contacts with an account after which "
             f"the account did not contact us again on the same issue within "
-            f"{settings.CONTACT_FCR_DAYS} days (same case, or no case on either). Recent "
-            "contacts count as resolved until a repeat arrives.",
+            f"{settings.CONTACT_FCR_DAYS} days (the same case, or one of the two has no "
+            "case). Recent contacts count as resolved until a repeat arrives.",
         ),
     ]
 
@@ -271,7 +276,8 @@ def _queue_sums(start: dt.date, end: dt.date) -> dict[tuple[int | None, dt.date]
                 "id",
                 filter=answered & Q(wait_seconds__lte=settings.CONTACT_SERVICE_LEVEL_SECONDS),
             ),
-            abandoned=Count("id", filter=~answered & ~short),
+            # Hung up before an answer; a timeout or key press is offered, not abandoned.
+            abandoned=Count("id", filter=Q(outcome=QueueOutcome.ABANDONED) & ~short),
         )
         .order_by()
     ):

@@ -131,6 +131,21 @@ def test_abandon_rate_and_service_level_from_the_queue_log(agent, agent2, superv
     assert by_agent.total["service_level_percent"] == 33.3
 
 
+def test_caller_sent_away_by_the_queue_is_offered_and_unanswered_not_abandoned(
+    agent, agent2, supervisor, team
+):
+    timeout = (
+        "1770653600|5.1|support|NONE|ENTERQUEUE||7205550103|1\n"
+        "1770653900|5.1|support|NONE|EXITWITHTIMEOUT|1|1|300\n"
+    )
+    import_queue_log(io.StringIO(QUEUE_LOG + timeout), actor=supervisor)
+    row = metrics_for_period(user=supervisor, start=DAY, end=DAY, group_by="team").rows[0]
+    # The four callers of QUEUE_LOG (3 offered, 2 answered, 1 abandoned) and one timeout.
+    assert (row["offered_calls"], row["answered_calls"], row["abandoned_calls"]) == (4, 2, 1)
+    assert row["abandon_rate_percent"] == 25.0
+    assert row["service_level_percent"] == 25.0
+
+
 def test_service_level_threshold_is_a_setting(agent, agent2, supervisor, settings):
     settings.CONTACT_SERVICE_LEVEL_SECONDS = 60
     import_queue_log(io.StringIO(QUEUE_LOG), actor=supervisor)
