@@ -27,3 +27,40 @@ def _reference_rows_in_transactional_tests(request):
     if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         install_reference_data()
+
+
+# >>> payments: end-of-suite card-data scan (issue 3; the rule: core/testing/cardscan.py)
+def pytest_sessionstart(session):
+    from servicebook.core.testing.cardscan import WATCH
+
+    WATCH.install()  # every INSERT/UPDATE parameter and every log record of the session
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, scanned for card data just before they are destroyed
+    (this teardown runs before the original's): every text column of every table, plus
+    what the session wrote and logged. A finding fails the run, naming table/column/row."""
+    yield
+    from servicebook.core.testing.cardscan import WATCH, report, scan_database
+
+    with django_db_blocker.unblock():
+        findings = scan_database()
+    findings += WATCH.findings
+    if findings:
+        pytest.fail(report(findings), pytrace=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from servicebook.core.testing.cardscan import WATCH, report
+
+    WATCH.uninstall()
+    # Runs without a database still have their logs checked.
+    if WATCH.findings and exitstatus == 0:
+        session.exitstatus = 1
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(report(WATCH.findings), red=True)
+
+
+# <<< payments
