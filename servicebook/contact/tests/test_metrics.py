@@ -318,3 +318,19 @@ def test_metrics_api_refuses_a_bad_period_and_agents(day_of_calls, agent, superv
         client.get("/api/contact/metrics", {"from": "2026-02-09", "to": "2026-02-09"}).status_code
         == 403
     )
+
+
+def test_docs_write_every_metric_definition_as_the_dashboard_does(settings):
+    """docs/contact.md repeats the dashboard's definitions (metrics.definitions(), one
+    source); with the default settings every one must be there word for word."""
+    from pathlib import Path
+
+    from servicebook.contact.metrics import definitions
+
+    settings.CONTACT_SHORT_ABANDON_SECONDS = 5
+    settings.CONTACT_SERVICE_LEVEL_SECONDS = 20
+    settings.CONTACT_SERVICE_LEVEL_TARGET_PERCENT = 80
+    settings.CONTACT_FCR_DAYS = 7
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "contact.md").read_text()
+    for term, text in definitions():
+        assert f"| {term} | {text} |" in doc, term
