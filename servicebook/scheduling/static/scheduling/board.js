@@ -133,12 +133,17 @@
   document.body.addEventListener("htmx:afterSwap", function () { layout(); });
   document.body.addEventListener("htmx:afterSettle", function () { layout(); });
 
-  // After a change made from the panel, the panel has done its job.
+  // After a change made from the panel, the panel has done its job: the job it showed was
+  // assigned or moved, so its forms would only act on a stale choice. Back to the hint.
   document.body.addEventListener("board-changed", function () {
     var panel = document.getElementById("board-panel");
-    if (panel && panel.querySelector("form")) {
-      panel.querySelectorAll("form").forEach(function (f) { f.reset(); });
-    }
+    if (!panel || !panel.querySelector("form")) return;
+    var heading = document.createElement("h2");
+    heading.textContent = "Selected job";
+    var hint = document.createElement("p");
+    hint.className = "muted";
+    hint.textContent = "Done. Choose another job on the board, or Assign on an unassigned one.";
+    panel.replaceChildren(heading, hint);
   });
 
   // The date and territory pickers apply at once.
