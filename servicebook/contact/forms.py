@@ -104,6 +104,28 @@ class PeriodForm(forms.Form):
         choices=[("agent", "Agent"), ("team", "Team"), ("day", "Day")],
         required=False,
     )
+    agent = forms.ModelChoiceField(
+        label="Agent",
+        queryset=None,
+        required=False,
+        empty_label="All agents",
+        help_text="One agent's figures; by day, their numbers over time.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from servicebook.users.models import User
+
+        self.fields["agent"].queryset = User.objects.filter(agent_profile__isnull=False).order_by(
+            "first_name", "last_name", "username"
+        )
+        self.fields["agent"].label_from_instance = lambda u: u.display_name
+
+    def agent_id(self) -> int | None:
+        """The agent chosen, or None for all."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("agent"):
+            return self.cleaned_data["agent"].pk
+        return None
 
     def period(self) -> tuple[dt.date, dt.date, str]:
         """The period asked for, or the month to date."""

@@ -188,15 +188,19 @@ class MetricsResult:
         default_factory=lambda: settings.CONTACT_SERVICE_LEVEL_SECONDS
     )
     fcr_days: int = field(default_factory=lambda: settings.CONTACT_FCR_DAYS)
+    agent_id: int | None = None
 
 
-def _agent_day_sums(start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], Sums]:
+def _agent_day_sums(
+    start: dt.date, end: dt.date, agent_id: int | None = None
+) -> dict[tuple[int, dt.date], Sums]:
     facts: dict[tuple[int, dt.date], Sums] = defaultdict(Sums)
+    one = {"agent_id": agent_id} if agent_id is not None else {}
     phone = Q(channel=ContactChannel.PHONE)
     fcr = Q(direction=ContactDirection.INBOUND, account__isnull=False)
     for r in (
         Interaction.objects.filter(
-            handled=True, counted_on__gte=start, counted_on__lte=end, agent__isnull=False
+            handled=True, counted_on__gte=start, counted_on__lte=end, agent__isnull=False, **one
         )
         .values("agent_id", "counted_on")
         .annotate(
@@ -220,7 +224,7 @@ def _agent_day_sums(start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], S
         if s.contacts:
             s.agent_days.add((r["agent_id"], r["counted_on"]))
     for r in (
-        AgentStateSpan.objects.filter(day__gte=start, day__lte=end, ended_at__isnull=False)
+        AgentStateSpan.objects.filter(day__gte=start, day__lte=end, ended_at__isnull=False, **one)
         .values("agent_id", "day")
         .annotate(
             login=Sum("seconds"),
@@ -236,7 +240,7 @@ def _agent_day_sums(start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], S
         if s.login:
             s.agent_days.add((r["agent_id"], r["day"]))
     for r in (
-        Shift.objects.filter(day__gte=start, day__lte=end)
+        Shift.objects.filter(day__gte=start, day__lte=end, **one)
         .values("agent_id", "day")
         .annotate(
             shifts=Count("id"),
@@ -250,7 +254,7 @@ def _agent_day_sums(start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], S
         s.shifts, s.attended = r["shifts"], r["attended"]
         s.scheduled, s.planned_breaks = r["scheduled"] or 0, (r["planned"] or 0) * 60
     for r in (
-        Evaluation.objects.filter(day__gte=start, day__lte=end)
+        Evaluation.objects.filter(day__gte=start, day__lte=end, **one)
         .values("agent_id", "day")
         .annotate(n=Count("id"), total=Sum("score"))
         .order_by()
@@ -292,16 +296,20 @@ def _queue_sums(start: dt.date, end: dt.date) -> dict[tuple[int | None, dt.date]
 
 
 def metrics_for_period(
-    *, user, start: dt.date, end: dt.date, group_by: str = "agent"
+    *, user, start: dt.date, end: dt.date, group_by: str = "agent", agent_id: int | None = None
 ) -> MetricsResult:
     """The metrics of [start, end] (business-zone dates, both included) grouped by agent,
     team or day, with the total. Queue figures (offered, abandoned, service level) have no
-    agent: agent rows leave them empty and the team and day rows carry them."""
+    agent: agent rows leave them empty and the team and day rows carry them.
+
+    With `agent_id`, only that agent's figures (grouped by day: the agent's numbers over
+    time, quality scores included); queue figures are then left out, since they are not
+    any one agent's."""
     require_capability(user, Cap.CONTACT_SUPERVISE)
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
-    agent_facts = _agent_day_sums(start, end)
-    queue_facts = _queue_sums(start, end)
+    agent_facts = _agent_day_sums(start, end, agent_id)
+    queue_facts = _queue_sums(start, end) if agent_id is None else {}
     agent_ids = {agent_id for agent_id, _ in agent_facts}
     team_of = dict(
         AgentProfile.objects.filter(user_id__in=agent_ids).values_list("user_id", "team_id")
@@ -336,7 +344,12 @@ def metrics_for_period(
         for day, s in sorted(groups.items()):
             rows.append(_row(day.isoformat(), day.strftime("%a %b %-d"), s))
     return MetricsResult(
-        start=start, end=end, group_by=group_by, rows=rows, total=_row("total", "Total", total)
+        start=start,
+        end=end,
+        group_by=group_by,
+        rows=rows,
+        total=_row("total", "Total", total),
+        agent_id=agent_id,
     )
 
 

@@ -52,11 +52,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     definitions of every figure."""
     form = PeriodForm(request.GET or None)
     start, end, group_by = form.period()
-    result = metrics_for_period(user=request.user, start=start, end=end, group_by=group_by)
+    agent_id = form.agent_id()
+    result = metrics_for_period(
+        user=request.user, start=start, end=end, group_by=group_by, agent_id=agent_id
+    )
     by_day = (
         result
         if group_by == "day"
-        else metrics_for_period(user=request.user, start=start, end=end, group_by="day")
+        else metrics_for_period(
+            user=request.user, start=start, end=end, group_by="day", agent_id=agent_id
+        )
     )
     rows = [{"cells": [_cell(r, k, kind) for k, _, kind in COLUMNS], "raw": r} for r in result.rows]
     total = [_cell(result.total, k, kind) for k, _, kind in COLUMNS]
@@ -99,10 +104,15 @@ def metrics_export(request: HttpRequest) -> HttpResponse:
     seconds so the numbers stay numbers."""
     form = PeriodForm(request.GET or None)
     start, end, group_by = form.period()
-    result = metrics_for_period(user=request.user, start=start, end=end, group_by=group_by)
+    agent_id = form.agent_id()
+    result = metrics_for_period(
+        user=request.user, start=start, end=end, group_by=group_by, agent_id=agent_id
+    )
     keys = [k for k in result.total if k not in ("key",)]
     rows = [*result.rows, result.total]
     name = f"contact-metrics-{group_by}-{start:%Y%m%d}-{end:%Y%m%d}"
+    if agent_id is not None:
+        name += f"-agent{agent_id}"
     if request.GET.get("format") == "xlsx":
         from openpyxl import Workbook
 

@@ -102,6 +102,9 @@ class MetricsQuerySerializer(serializers.Serializer):
     # `from` is a Python keyword: the field is declared under its query-string name below.
     to = serializers.DateField()
     group_by = serializers.ChoiceField(choices=list(GROUPS), default="agent")
+    agent = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only this agent's figures (user id)"
+    )
 
     def get_fields(self):
         fields = super().get_fields()

@@ -108,13 +108,23 @@ class MetricsViewSet(ServiceViewSet):
                 enum=list(metrics.GROUPS),
                 description="agent (default), team or day",
             ),
+            OpenApiParameter(
+                "agent",
+                OpenApiTypes.INT,
+                required=False,
+                description="Only this agent's figures (user id), e.g. by day over time",
+            ),
         ],
         responses=responses({200: s.MetricsSerializer}, 400),
     )
     def list(self, request):
         query = self.parse(s.MetricsQuerySerializer, data=request.query_params)
         result = metrics.metrics_for_period(
-            user=request.user, start=query["from"], end=query["to"], group_by=query["group_by"]
+            user=request.user,
+            start=query["from"],
+            end=query["to"],
+            group_by=query["group_by"],
+            agent_id=query.get("agent"),
         )
         body = {
             "start": result.start,

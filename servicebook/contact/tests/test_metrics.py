@@ -334,3 +334,37 @@ def test_docs_write_every_metric_definition_as_the_dashboard_does(settings):
     doc = (Path(__file__).resolve().parents[3] / "docs" / "contact.md").read_text()
     for term, text in definitions():
         assert f"| {term} | {text} |" in doc, term
+
+
+def test_one_agents_quality_score_over_time(agent, agent2, account, answered, supervisor):
+    """Scores per agent over time: the API (and the dashboard) narrowed to one agent, by
+    day, gives that agent's score each day and nobody else's."""
+    form = EvaluationForm.objects.create(name="Calls")
+    mark = EvaluationCriterion.objects.create(form=form, label="Overall", weight=1, max_points=4)
+    for who, day, points in ((agent, 9, 2), (agent, 10, 4), (agent2, 10, 1)):
+        call = _call(
+            who,
+            account,
+            answered,
+            local(2026, 2, day, 9, 0),
+            local(2026, 2, day, 9, 5),
+            local(2026, 2, day, 9, 6),
+        )
+        evaluation_record(form=form, interaction=call, points={mark.pk: points}, actor=supervisor)
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    query = {"from": "2026-02-09", "to": "2026-02-10", "group_by": "day", "agent": agent.pk}
+    body = client.get("/api/contact/metrics", query).json()
+    assert [(r["key"], r["quality_score"]) for r in body["rows"]] == [
+        ("2026-02-09", 50.0),
+        ("2026-02-10", 100.0),
+    ]
+    assert body["total"]["calls_handled"] == 2 and body["total"]["quality_score"] == 75.0
+    assert body["total"]["offered_calls"] == 0  # queue figures are no one agent's
+    client.force_login(supervisor)
+    page = client.get(
+        "/contact/dashboard/",
+        {"start": "2026-02-09", "end": "2026-02-10", "group_by": "day", "agent": agent.pk},
+    )
+    assert page.status_code == 200
+    assert [r["raw"]["quality_score"] for r in page.context["rows"]] == [50.0, 100.0]
