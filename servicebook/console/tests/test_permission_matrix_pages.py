@@ -800,6 +800,215 @@ ENDPOINTS.update(
 # <<< billing: pages
 
 
+# >>> payments: pages
+def _pay(w) -> dict:
+    """The payments objects, made on first use: an invoice paid by a cash overpayment (so
+    there is credit), a refund and an adjustment waiting for approval, a second invoice
+    with a disputed amount, a held deposit, a second account, and a bank-file credit that
+    matched no account."""
+    if "payments" not in w:
+        import uuid
+
+        from servicebook.core.testing.factories import (
+            make_catalog_item,
+            make_invoice,
+            make_tax_code,
+        )
+        from servicebook.payments import services as pay
+        from servicebook.payments.bankfiles.services import bank_file_import
+        from servicebook.payments.models import AdjustmentReason
+
+        admin = make_user("admin")
+        account = w["account"]
+        item = make_catalog_item(
+            "matrix-pay", price="100.00", tax_code=make_tax_code("matrix-exempt", "0")
+        )
+        invoice = make_invoice(account=account, lines=[(item, 1)], actor=admin)
+        second = make_invoice(account=account, lines=[(item, 3)], actor=admin)
+        # Allocated by hand to the first invoice: the rest is credit, whatever else the
+        # account owes when other blocks' objects were made first.
+        payment = pay.payment_post(
+            account=account,
+            amount="150.00",
+            method="cash",
+            channel="counter",
+            idempotency_key="matrix-pay-1",
+            allocations=[(invoice.open_item, "100.00")],
+            actor=admin,
+        )
+        refund = pay.refund_request(
+            payment=payment,
+            amount="20.00",
+            reason="Overpaid",
+            request_approval=True,
+            idempotency_key="matrix-refund-1",
+            actor=admin,
+        )
+        goodwill = AdjustmentReason.objects.get(code="goodwill")
+        adjustment = pay.adjustment_post(
+            account=account,
+            amount="5.00",
+            direction="credit",
+            reason=goodwill,
+            memo="Matrix",
+            request_approval=True,
+            idempotency_key="matrix-adjust-1",
+            actor=admin,
+        )
+        dispute = pay.dispute_open(
+            item=second.open_item, amount="10.00", reason="Not received", actor=admin
+        )
+        deposit = pay.deposit_bill(account=account, amount="50.00", actor=admin)
+        pay.deposit_collect(
+            deposit=deposit,
+            amount="50.00",
+            method="cash",
+            channel="counter",
+            idempotency_key="matrix-deposit-1",
+            actor=admin,
+        )
+        header = "account_number,amount,check_number,date,invoice_reference\n"
+        bank_file_import(
+            content=(header + ",30.00,2001,2026-11-20,\n").encode(), name="q.csv", actor=admin
+        )
+        from servicebook.payments.models import BankFileItem
+
+        w["payments"] = {
+            "payment": payment,
+            "refund": refund,
+            "adjustment": adjustment,
+            "goodwill": goodwill,
+            "second": second,
+            "dispute": dispute,
+            "deposit": deposit,
+            "other": make_account(actor=admin, first_name="Sam", phone="(720) 555-0100"),
+            "item": BankFileItem.objects.get(status="exception"),
+            "file": BankFileItem.objects.get(status="exception").file,
+            "key": lambda: f"page:{uuid.uuid4().hex}",
+        }
+    return w["payments"]
+
+
+def _pay_pk(name: str):
+    return lambda w: {"pk": _pay(w)[name].pk}
+
+
+def _pay_account(w) -> dict:
+    _pay(w)
+    return {"pk": w["account"].pk}
+
+
+def _bank_upload(w) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _pay(w)
+    text = "account_number,amount,check_number,date,invoice_reference\n"
+    text += f"{w['account'].number},12.00,3001,2026-11-20,\n"
+    return {"file": SimpleUploadedFile("lockbox.csv", text.encode(), "text/csv")}
+
+
+ENDPOINTS.update(
+    {
+        "payments:account": ("get", _pay_account, None),
+        "payments:account_panel": ("get", _pay_account, None),
+        "payments:take": (
+            "post",
+            _pay_account,
+            lambda w: {
+                "idempotency_key": _pay(w)["key"](),
+                "amount": "10.00",
+                "method": "cash",
+                "channel": "counter",
+            },
+        ),
+        "payments:adjustment_add": (
+            "post",
+            _pay_account,
+            lambda w: {
+                "idempotency_key": _pay(w)["key"](),
+                "reason": _pay(w)["goodwill"].pk,
+                "direction": "credit",
+                "amount": "1.00",
+                "memo": "Goodwill",
+            },
+        ),
+        "payments:transfer_add": (
+            "post",
+            _pay_account,
+            lambda w: {
+                "idempotency_key": _pay(w)["key"](),
+                "to_account": _pay(w)["other"].number,
+                "amount": "5.00",
+                "reason": "Paid on the wrong account",
+            },
+        ),
+        "payments:deposit_bill": ("post", _pay_account, lambda w: {"amount": "75.00"}),
+        "payments:dispute_add": (
+            "post",
+            _pay_account,
+            lambda w: {
+                "item": _pay(w)["second"].open_item_id,
+                "amount": "5.00",
+                "reason": "Never received",
+            },
+        ),
+        "payments:payment_detail": ("get", _pay_pk("payment"), None),
+        "payments:payment_reverse": ("post", _pay_pk("payment"), lambda w: {"reason": "nsf"}),
+        "payments:payment_reallocate": (
+            "post",
+            _pay_pk("payment"),
+            lambda w: {f"alloc_{_pay(w)['second'].open_item_id}": "50.00"},
+        ),
+        "payments:payment_refund": (
+            "post",
+            _pay_pk("payment"),
+            lambda w: {
+                "idempotency_key": _pay(w)["key"](),
+                "amount": "5.00",
+                "reason": "Overpaid",
+                "request_approval": "on",
+            },
+        ),
+        "payments:deposit_collect": (
+            "post",
+            _pay_pk("deposit"),
+            lambda w: {
+                "idempotency_key": _pay(w)["key"](),
+                "amount": "5.00",
+                "method": "cash",
+                "channel": "counter",
+            },
+        ),
+        "payments:deposit_apply": ("post", _pay_pk("deposit"), lambda w: {}),
+        "payments:deposit_refund": ("post", _pay_pk("deposit"), lambda w: {}),
+        "payments:dispute_resolve": (
+            "post",
+            _pay_pk("dispute"),
+            lambda w: {"outcome": "denied", "note": "The charge stands"},
+        ),
+        "payments:approvals": ("get", lambda w: {}, None),
+        "payments:refund_approve": ("post", _pay_pk("refund"), lambda w: {"note": "Fine"}),
+        "payments:refund_reject": ("post", _pay_pk("refund"), lambda w: {"note": "No"}),
+        "payments:adjustment_approve": (
+            "post",
+            _pay_pk("adjustment"),
+            lambda w: {"note": "Fine"},
+        ),
+        "payments:adjustment_reject": ("post", _pay_pk("adjustment"), lambda w: {"note": "No"}),
+        "payments:bank_files": ("post", lambda w: {}, _bank_upload),
+        "payments:bank_file_detail": ("get", _pay_pk("file"), None),
+        "payments:exceptions": ("get", lambda w: {}, None),
+        "payments:exception_match": (
+            "post",
+            _pay_pk("item"),
+            lambda w: {"account_number": w["account"].number},
+        ),
+        "payments:exception_return": ("post", _pay_pk("item"), lambda w: {"note": "Not ours"}),
+    }
+)
+# <<< payments: pages
+
+
 def _named_patterns(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
