@@ -84,7 +84,11 @@ def script_answer(
     """
     require_capability(actor, Cap.CONTACT_AGENT)
     now = now or timezone.now()
-    run = ScriptRun.objects.select_for_update().select_related("current_node").get(pk=run.pk)
+    run = (
+        ScriptRun.objects.select_for_update(of=("self",))
+        .select_related("current_node")
+        .get(pk=run.pk)
+    )
     if run.agent_id != actor.pk:
         raise InvalidTransition("This script is being run by someone else.")
     node = run.current_node
