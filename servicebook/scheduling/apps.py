@@ -18,6 +18,11 @@ class SchedulingConfig(AppConfig):
         hooks.register_guard(guard_work_order_move, key="scheduling.guard")
         hooks.register_listener(on_work_order_move, key="scheduling.listener")
 
+        from . import panels
+
+        # The visit on the work-order page: who goes when, book it, open it on the board.
+        panels.register()
+
         links = [
             ("Dispatch board", "scheduling:board", Cap.SCHEDULING_VIEW, 10),
             ("Book a visit", "scheduling:offers", Cap.SCHEDULING_BOOK, 20),
