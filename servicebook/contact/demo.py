@@ -249,7 +249,7 @@ def seed_demo(*, seed: int, now: dt.datetime, accounts, log) -> dict[str, int]:
     for agent in agents:
         for day in days:
             if rng.random() < 0.04:  # a day off sick: the shift stands, no log-in
-                shifts.append(_shift(agent, day))
+                shifts.append(_shift(agent, day, attended=False))
                 continue
             shifts.append(_shift(agent, day))
             _agent_day(rng, agent, day, account_ids, dispositions, spans, calls, queue_calls, ref)
@@ -285,7 +285,7 @@ def _bulk(model, rows) -> int:
     return model.objects.count() - before
 
 
-def _shift(agent, day) -> Shift:
+def _shift(agent, day, attended: bool = True) -> Shift:
     return Shift(
         agent=agent,
         starts_at=_at(day, 8 * 3600),
@@ -293,7 +293,7 @@ def _shift(agent, day) -> Shift:
         day=day,
         scheduled_seconds=8 * 3600 + 1800,
         break_minutes=30,
-        attended=True,
+        attended=attended,
     )
 
 
