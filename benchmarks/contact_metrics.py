@@ -38,7 +38,7 @@ USER_PREFIX = "bench.metrics"
 MONTH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
 
-def generate(seed: int) -> dict[str, int]:
+def generate(seed: int, agents_wanted: int = AGENTS) -> dict[str, int]:
     """Bulk-insert the month (see the module docstring); returns rows written per table."""
     from django.db import transaction
 
@@ -68,7 +68,7 @@ def generate(seed: int) -> dict[str, int]:
     ]
     users = [
         User(username=f"{USER_PREFIX}{n:03d}", role="rep1", first_name="Agent", last_name=f"{n}")
-        for n in range(AGENTS)
+        for n in range(agents_wanted)
     ]
     for u in users:
         u.set_unusable_password()
@@ -171,6 +171,7 @@ def generate(seed: int) -> dict[str, int]:
 def main() -> None:
     p = parser("Contact-centre metrics for 200 agents over a month")
     p.add_argument("--regenerate", action="store_true", help="Delete and write the month again")
+    p.add_argument("--agents", type=int, default=AGENTS, help="Agents to generate (a trial run)")
     p.set_defaults(rounds=7)
     args = p.parse_args()
     setup_django(args.database_url)
@@ -189,7 +190,7 @@ def main() -> None:
         User.objects.filter(username__startswith=USER_PREFIX).delete()  # cascades
     if not bench.exists():
         t = time.perf_counter()
-        made = generate(args.seed)
+        made = generate(args.seed, args.agents)
         took = time.perf_counter() - t
         print("generated " + ", ".join(f"{v:,} {k}" for k, v in made.items()) + f" in {took:.0f} s")
         if connection.vendor == "postgresql":
