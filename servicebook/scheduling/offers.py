@@ -37,12 +37,14 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import availability, selectors
 from . import travel as travel_mod
 from .choices import ACTIVE_STATUSES
-from .models import Appointment, Technician, Territory
+from .models import Appointment, Technician, TechnicianSkill, Territory
 from .optimizer.travel import Point
 
 
@@ -104,6 +106,13 @@ def _eligible_technicians(request: OfferRequest) -> tuple[list[Technician], list
     if territories:
         ids = selectors.technicians_in_territories([t.pk for t in territories]).values("pk")
         base = base.filter(pk__in=ids)
+    # Holding every required skill is necessary (a certificate may still void one on the
+    # day: the roster decides that); filtering here spares loading the days of everyone
+    # else, which is most of the cost with a full book.
+    for skill_id in sorted(request.skill_ids):
+        base = base.filter(
+            pk__in=TechnicianSkill.objects.filter(skill_id=skill_id).values("technician_id")
+        )
     return list(base.select_related("subcontractor", "branch")), territories
 
 
@@ -142,14 +151,15 @@ def find_offers(request: OfferRequest, *, now: dt.datetime | None = None) -> Off
     if request.work_order_id:
         booked = booked.exclude(work_order_id=request.work_order_id)
     busy: dict[int, list[tuple]] = defaultdict(list)
+    # Coordinates as floats straight from the database: no Decimal made and unmade per row.
+    booked = booked.annotate(
+        lat=Cast("work_order__location__latitude", FloatField()),
+        lng=Cast("work_order__location__longitude", FloatField()),
+    )
     for tid, s, e, lat, lng in booked.order_by("starts_at").values_list(
-        "technician_id",
-        "starts_at",
-        "ends_at",
-        "work_order__location__latitude",
-        "work_order__location__longitude",
+        "technician_id", "starts_at", "ends_at", "lat", "lng"
     ):
-        busy[tid].append((s, e, travel_mod.point(lat, lng)))
+        busy[tid].append((s, e, Point(lat, lng) if lat is not None and lng is not None else None))
 
     provider = travel_mod.provider()
     candidates: list[tuple[float, dt.datetime, int, tuple, Offer]] = []
@@ -208,30 +218,39 @@ def find_offers(request: OfferRequest, *, now: dt.datetime | None = None) -> Off
                     idle_after = (last_end - end).total_seconds()
                     fit = min(idle_before, idle_after) / 60 / 4
                     cost = added / 60 + fit
-                    offer = Offer(
-                        technician_id=tech.pk,
-                        technician_name=tech.name,
-                        date=date,
-                        starts_at=start,
-                        ends_at=end,
-                        window_start=start,
-                        window_end=start + window_len,
-                        added_travel_minutes=round(added / 60),
-                        travel_minutes=round(to_job / 60),
-                        cost=round(cost, 2),
+                    # The Offer itself is made only for the few chosen (below).
+                    candidates.append(
+                        (
+                            cost,
+                            start,
+                            tech.pk,
+                            (tech.pk, date, gap_index),
+                            (tech, date, added, to_job),
+                        )
                     )
-                    candidates.append((cost, start, tech.pk, (tech.pk, date, gap_index), offer))
                     start += dt.timedelta(minutes=step)
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
     chosen: list[Offer] = []
     starts: set[dt.datetime] = set()
     gaps: set[tuple] = set()
     for spread in (True, False):
-        for _, start, _, gap, offer in candidates:
+        for cost, start, _, gap, (tech, date, added, to_job) in candidates:
             if len(chosen) >= limit:
                 break
             if start in starts or (spread and gap in gaps):
                 continue
+            offer = Offer(
+                technician_id=tech.pk,
+                technician_name=tech.name,
+                date=date,
+                starts_at=start,
+                ends_at=start + duration,
+                window_start=start,
+                window_end=start + window_len,
+                added_travel_minutes=round(added / 60),
+                travel_minutes=round(to_job / 60),
+                cost=round(cost, 2),
+            )
             chosen.append(offer)
             starts.add(start)
             gaps.add(gap)
