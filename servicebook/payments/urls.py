@@ -6,7 +6,6 @@ app_name = "payments"
 
 urlpatterns = [
     path("accounts/<int:pk>/", views.account_payments, name="account"),
-    path("accounts/<int:pk>/panel/", views.account_panel, name="account_panel"),
     path("accounts/<int:pk>/take/", views.payment_take_view, name="take"),
     path("accounts/<int:pk>/adjust/", views.adjustment_add, name="adjustment_add"),
     path("accounts/<int:pk>/transfer/", views.transfer_add, name="transfer_add"),

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from servicebook.core.errors import ServiceError
 from servicebook.core.forms import apply_service_error
+from servicebook.core.money import ZERO, to_money
 from servicebook.core.permissions import capability_required
 from servicebook.core.views import button_action, form_action
 from servicebook.customers.selectors import account_get, accounts_visible_to
@@ -67,22 +68,6 @@ def _money(account) -> dict:
         "deposits_held": row.deposits_held,
         "open_credit": selectors.open_credit(account),
     }
-
-
-# --- The account page's panel ----------------------------------------------------------------
-
-
-@capability_required(Cap.PAYMENTS_VIEW)
-def account_panel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The body of the account page's Payments panel (loaded by htmx after the page)."""
-    from .panels import payments_body_context
-
-    account = account_get(user=request.user, pk=pk)
-    return render(
-        request,
-        "payments/partials/account_payments_body.html",
-        {"body": payments_body_context(user=request.user, account=account)},
-    )
 
 
 # --- Take a payment ---------------------------------------------------------------------------
@@ -185,7 +170,7 @@ def _paid_by(payment) -> list[OpenItem]:
 
 
 def _credit(payment):
-    return max(selectors.open_credit(payment.account), 0)
+    return to_money(max(selectors.open_credit(payment.account), ZERO))
 
 
 @capability_required(Cap.PAYMENTS_VIEW)

@@ -910,7 +910,6 @@ def _bank_upload(w) -> dict:
 ENDPOINTS.update(
     {
         "payments:account": ("get", _pay_account, None),
-        "payments:account_panel": ("get", _pay_account, None),
         "payments:take": (
             "post",
             _pay_account,

@@ -69,15 +69,43 @@ def cash(account, amount, actor, **extra):
 # --- Take a payment ---------------------------------------------------------------------------
 
 
-def test_the_account_page_offers_take_a_payment_and_loads_the_panel(client, rep, account):
+def test_the_account_page_offers_take_a_payment_and_shows_the_activity(
+    client, rep, supervisor, account, invoice
+):
+    url = reverse("customers:account_detail", args=[account.pk])
     login(client, rep)
-    page = client.get(reverse("customers:account_detail", args=[account.pk]))
-    html = page.content.decode()
-    assert reverse("payments:take", args=[account.pk]) in html
-    assert reverse("payments:account_panel", args=[account.pk]) in html
-    cash(account, "12.00", rep)
-    body = client.get(reverse("payments:account_panel", args=[account.pk]))
-    assert body.status_code == 200 and "$12.00" in body.content.decode()
+    assert reverse("payments:take", args=[account.pk]) in client.get(url).content.decode()
+    bill = invoice(account, "100.00")
+    # 10.00 to the bill by hand, 32.00 held as credit.
+    payment = cash(account, "42.00", rep, allocations=[(bill.open_item, D("10.00"))])
+    services.refund_request(
+        payment=payment,
+        amount="5.00",
+        reason="Counted twice",
+        idempotency_key=key(),
+        actor=rep,
+    )
+    services.deposit_bill(account=account, amount="150.00", actor=supervisor)
+    services.dispute_open(item=bill.open_item, amount="4.00", reason="Late fee", actor=rep)
+    html = client.get(url).content.decode()
+    panel = html[html.index('id="payments"') :]
+    assert payment.number in panel and "$42.00" in panel
+    assert re.search(r'data-testid="unapplied-credit">\$27\.00<', panel)
+    assert "Counted twice" in panel and "$150.00" in panel and "Late fee" in panel
+
+
+def test_the_panel_costs_the_account_page_one_query(client, rep, account):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from servicebook.payments.panels import account_activity
+
+    for _ in range(3):
+        cash(account, "5.00", rep)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = account_activity(account)
+    assert len(ctx.captured_queries) == 1
+    assert [r.kind for r in rows] == ["credit", "payment", "payment", "payment"]
 
 
 def test_the_form_is_prefilled_with_the_balance_due(client, rep, account, invoice):
