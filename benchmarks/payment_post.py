@@ -11,7 +11,10 @@ The accounts are drawn deterministically (--seed) across the id range. Before ti
 sampled account gets a card from the test gateway (a token; untimed). Each round posts
 --posts payments, one per request, each with a fresh key, cycling through the methods
 (check, cash at the counter, card by token) over the sampled accounts; one untimed warm-up
-round first. Each figure is the median over the rounds of that round's percentile.
+round first. Each figure is the median over the rounds of that round's percentile. On a
+shared machine wall-clock latency includes waiting for a core, so the script also reports
+the CPU time this process spent per post (time.process_time: Django, DRF, the services and,
+on SQLite, the database engine; on PostgreSQL the server's own work is in another process).
 
 Baselines in the same run: `GET /api/payments/{id}/` of a payment just posted (the same
 stack, a read instead of a write) and an Account by primary key through the ORM. Then
@@ -108,13 +111,17 @@ def main() -> None:
             headers={"Idempotency-Key": key},
         )
 
+    cpu: list[float] = []
+
     def post_round(timed: bool) -> tuple[list[float], list[int]]:
         samples, made = [], []
         for _ in range(args.posts):
             data, key = body(), f"bench-{run_tag}-{next(counter)}"
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             response = post(data, key)
             samples.append(time.perf_counter() - t)
+            if timed:
+                cpu.append(time.process_time() - c)
             if response.status_code != 201:
                 raise SystemExit(f"POST answered {response.status_code}: {response.content!r}")
             made.append(response.json()["id"])
@@ -190,6 +197,8 @@ def main() -> None:
     spread = sorted(r["p95"] for r in rounds)
     print(f"  p95 across rounds: {', '.join(f'{v:.1f}' for v in spread)} ms; all "
           f"{len(all_samples):,} timed posts pooled: {fmt(percentiles(all_samples))}")  # fmt: skip
+    print(f"  CPU of this process per post (SQLite's work included, PostgreSQL's not): "
+          f"{fmt(percentiles(cpu))}")  # fmt: skip
     print(f"  throughput (one client): {len(all_samples) / elapsed:,.0f} posts/s incl. baselines")
     print(f"  queries per post: {queries}")
     print(f"  payments posted: {posted:,} (expected {expected:,}; replays posted nothing: "
