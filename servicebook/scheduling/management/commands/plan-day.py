@@ -207,7 +207,8 @@ class Command(BaseCommand):
                 extra = f"; travel {route['travel_minutes']} min"
             if route["overtime_minutes"]:
                 extra += f", overtime {route['overtime_minutes']} min"
-            w(f"  {route['technician']}: {len(route['jobs'])} jobs{extra}")
+            n = len(route["jobs"])
+            w(f"  {route['technician']}: {n} job{'s' if n != 1 else ''}{extra}")
             w(f"      {jobs}")
         if r["left_out"]:
             w("")
