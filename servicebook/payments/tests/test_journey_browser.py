@@ -97,6 +97,7 @@ def test_a_representative_takes_a_card_a_check_and_refunds(
     form.get_by_label("Counter", exact=True).check()
     form.get_by_label("Amount").fill("200.00")
     form.get_by_label("Check number").fill("1042")
+    save_screenshot(page, "payment-take")
     form.get_by_role("button", name="Post payment").click()
     expect(page.locator(".messages")).to_contain_text("posted")
     check_url = page.url
