@@ -10,6 +10,7 @@ subcontractor asking for someone else's job gets a 404.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -56,6 +57,8 @@ EMPTY_BODY = OpenApiTypes.OBJECT
 
 JOBS, VIEW, BOOK = Cap.SCHEDULING_JOBS, Cap.SCHEDULING_VIEW, Cap.SCHEDULING_BOOK
 DISPATCH, MANAGE, FIELD = Cap.SCHEDULING_DISPATCH, Cap.SCHEDULING_MANAGE, Cap.SCHEDULING_FIELD
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 # --- Technicians ------------------------------------------------------------------------------
@@ -523,7 +526,11 @@ class BoardViewSet(ServiceViewSet):
         territory = None
         code = request.query_params.get("territory", "")
         if code:
-            territory = get_object_or_404(Territory, code=code[:30])
+            # Codes are slugs; anything else (a NUL byte breaks PostgreSQL's comparison)
+            # is named as bad input rather than looked up.
+            if len(code) > 30 or not SLUG.fullmatch(code):
+                raise ValidationFailed({"territory": ["Give a territory code."]})
+            territory = get_object_or_404(Territory, code=code)
         board = board_day(date, territory)
         return Response(s.BoardSerializer(board).data)
 
