@@ -648,3 +648,38 @@ def test_navigation_shows_approvals_and_bank_files_by_capability(client, rep, bi
     login(client, biller)
     html = client.get(reverse("console:home")).content.decode()
     assert reverse("payments:bank_files") in html and reverse("payments:approvals") in html
+
+
+# --- Query counts of the list pages ------------------------------------------------------------
+
+
+def _count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_account_payments_page_does_not_grow_with_the_account(client, biller, account):
+    login(client, biller)
+    url = reverse("payments:account", args=[account.pk])
+    cash(account, "5.00", biller)
+    few = _count(client, url)
+    for _ in range(6):
+        payment = cash(account, "5.00", biller)
+    services.refund_request(
+        payment=payment, amount="5.00", reason="x", idempotency_key=key(), actor=biller
+    )
+    assert _count(client, url) == few
+
+
+def test_the_exception_queue_does_not_grow_with_the_queue(client, biller):
+    login(client, biller)
+    upload(client, LOCKBOX_HEADER + ",9.00,2,2026-11-20,\n")
+    few = _count(client, reverse("payments:exceptions"))
+    upload(client, LOCKBOX_HEADER + "".join(f",{i}.00,{i},2026-11-20,\n" for i in range(3, 9)))
+    assert BankFileItem.objects.count() == 7
+    assert _count(client, reverse("payments:exceptions")) == few
