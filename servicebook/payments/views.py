@@ -58,6 +58,9 @@ from .models import Adjustment, Deposit, Dispute, Refund
 from .services.desk import payment_take
 
 PAGE_SIZE = 50
+# The oldest open charges offered for allocation by hand; an account owing on more than
+# this is allocated oldest first (or reallocated from the payment's page later).
+ALLOCATABLE = 24
 CARD_FIELDS = ("card_number", "card_cvc", "bank_account_number")
 
 
@@ -88,7 +91,7 @@ def payment_take_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The "Take a payment" form, with the amount set to the balance due; posting it
     tokenizes the card or bank account and posts the payment."""
     account = account_get(user=request.user, pk=pk)
-    charges = selectors.open_charges(account)
+    charges = selectors.open_charges(account)[:ALLOCATABLE]
     if request.method != "POST":
         due = balance_of(account).balance
         initial = {"amount": due if due > 0 else None}
@@ -138,7 +141,7 @@ def payment_take_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _payment_page(request, pk, *, forms=None, status=200):
     payment = selectors.payment_get(user=request.user, pk=pk)
-    charges = selectors.open_charges(payment.account)
+    charges = selectors.open_charges(payment.account)[:ALLOCATABLE]
     entry_ids = [payment.entry_id, payment.return_entry_id]
     entry_ids += [r.entry_id for r in payment.refund_rows]
     if payment.return_fee_item_id:
@@ -216,7 +219,7 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Cap.PAYMENTS_TRANSFER)
 def payment_reallocate(request: HttpRequest, pk: int) -> HttpResponse:
     payment = selectors.payment_get(user=request.user, pk=pk)
-    charges = selectors.open_charges(payment.account) + _paid_by(payment)
+    charges = selectors.open_charges(payment.account)[:ALLOCATABLE] + _paid_by(payment)
     return _payment_form_action(
         request,
         pk,
