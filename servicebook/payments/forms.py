@@ -271,8 +271,8 @@ class DisputeForm(PagedForm):
         from servicebook.ledger.models import OpenItem
 
         self.fields["item"].queryset = charges if charges is not None else OpenItem.objects.none()
-        self.fields["item"].label_from_instance = (
-            lambda item: f"{item.reference} (open {item.open_amount})"
+        self.fields["item"].label_from_instance = lambda item: (
+            f"{item.reference} (open {item.open_amount})"
         )
 
 
