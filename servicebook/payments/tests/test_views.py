@@ -683,3 +683,14 @@ def test_the_exception_queue_does_not_grow_with_the_queue(client, biller):
     upload(client, LOCKBOX_HEADER + "".join(f",{i}.00,{i},2026-11-20,\n" for i in range(3, 9)))
     assert BankFileItem.objects.count() == 7
     assert _count(client, reverse("payments:exceptions")) == few
+
+
+def test_a_refund_form_posted_twice_refunds_once(client, rep, account):
+    payment = cash(account, "30.00", rep)
+    login(client, rep)
+    data = {"idempotency_key": mint_key(), "amount": "20.00", "reason": "Overpaid"}
+    url = reverse("payments:payment_refund", args=[payment.pk])
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Refund.objects.count() == 1
+    assert balance_of(account).balance == D("-10.00")
