@@ -38,7 +38,9 @@ Where it looks:
   or filter (so a card number the payments log filter would have masked still counts:
   the code that logged it is the defect).
 
-Findings never print the number: only its length and last four.
+Findings never print the number: only its length and last four. A test that plants card
+data on purpose (to prove a mask or this scan) takes its findings back from WATCH.findings
+before it ends, as payments/tests/test_card_scan.py does.
 """
 
 from __future__ import annotations
