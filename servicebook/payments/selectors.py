@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from servicebook.core.money import ZERO
+from servicebook.core.money import ZERO, to_money
 from servicebook.core.permissions import has_capability
 from servicebook.customers.models import Account
 from servicebook.customers.selectors import accounts_visible_to
@@ -131,7 +131,8 @@ def open_credit(account: Account) -> Decimal:
     total = OpenItem.objects.filter(
         account=account, kind=OpenItemKind.CREDIT, open_amount__gt=0
     ).aggregate(t=Sum("open_amount"))["t"]
-    return total or ZERO
+    # SQLite sums decimals as floats: back to cents, so pages show 60.00 and not 60.
+    return to_money(total) if total is not None else ZERO
 
 
 @dataclass
