@@ -76,6 +76,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "total": total,
         "definitions": definitions(),
         "query": request.GET.urlencode(),
+        # Queue figures are no one agent's: with an agent chosen the service-level chart
+        # would be empty, so it is not drawn.
+        "agent_id": agent_id,
         "chart_calls": charts.column_chart(
             [(r["key"], r["calls_handled"]) for r in by_day.rows], title="Calls handled per day"
         ),

@@ -368,3 +368,6 @@ def test_one_agents_quality_score_over_time(agent, agent2, account, answered, su
     )
     assert page.status_code == 200
     assert [r["raw"]["quality_score"] for r in page.context["rows"]] == [50.0, 100.0]
+    assert b"chart-service-level" not in page.content  # no queue figures for one agent
+    everyone = client.get("/contact/dashboard/", {"start": "2026-02-09", "end": "2026-02-10"})
+    assert b"chart-service-level" in everyone.content
