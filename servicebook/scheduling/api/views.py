@@ -10,9 +10,9 @@ subcontractor asking for someone else's job gets a 404.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.conf import settings
+from django.core.validators import slug_re
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -57,8 +57,6 @@ EMPTY_BODY = OpenApiTypes.OBJECT
 
 JOBS, VIEW, BOOK = Cap.SCHEDULING_JOBS, Cap.SCHEDULING_VIEW, Cap.SCHEDULING_BOOK
 DISPATCH, MANAGE, FIELD = Cap.SCHEDULING_DISPATCH, Cap.SCHEDULING_MANAGE, Cap.SCHEDULING_FIELD
-
-SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 # --- Technicians ------------------------------------------------------------------------------
@@ -528,7 +526,7 @@ class BoardViewSet(ServiceViewSet):
         if code:
             # Codes are slugs; anything else (a NUL byte breaks PostgreSQL's comparison)
             # is named as bad input rather than looked up.
-            if len(code) > 30 or not SLUG.fullmatch(code):
+            if len(code) > 30 or not slug_re.match(code):
                 raise ValidationFailed({"territory": ["Give a territory code."]})
             territory = get_object_or_404(Territory, code=code)
         board = board_day(date, territory)
