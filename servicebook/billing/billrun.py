@@ -7,7 +7,7 @@ Idempotent, restartable, chunked, and shareable among workers (docs/billing.md):
 * one `BillRun` per (cycle, period) keeps the progress; running again resumes it;
 * accounts are taken in id order, in chunks; the bulk path writes a chunk in ONE transaction
   (the service path writes each account in its own), so a kill loses only the work in flight;
-* `--worker K/N` takes the accounts with id % N == K.
+* `--worker K/N` takes the accounts whose block of 16 ids is K modulo N ((id // 16) % N == K).
 
 Two paths write the same rows: `service` calls the invoice services account by account;
 `bulk` (the default) computes the same lines with the same functions (billing.pricing) and
@@ -62,6 +62,8 @@ from .services import (
 )
 
 CHUNK_RETRIES = 5
+# Consecutive account ids a worker takes together (`--worker K/N`: block (id // 16) % N == K).
+SHARE_BLOCK = 16
 
 
 class ChunkConflict(Exception):
@@ -117,7 +119,12 @@ def pending_accounts(run: BillRun, *, worker: int = 0, workers: int = 1):
     done = BillRunItem.objects.filter(account_id=OuterRef("account_id"), period=run.period)
     profiles = BillingProfile.objects.filter(cycle_id=run.cycle_id).filter(~Exists(done))
     if workers > 1:
-        profiles = profiles.annotate(share=Mod("account_id", workers)).filter(share=worker)
+        # Blocks of SHARE_BLOCK consecutive ids, dealt round the workers. A plain id % N
+        # lines up with any cycle assignment by id modulo (the demo's cycles are id % 4):
+        # with two workers, one got the whole cycle and the other nothing.
+        profiles = profiles.annotate(share=Mod(F("account_id") / SHARE_BLOCK, workers)).filter(
+            share=worker
+        )
     return profiles.order_by("account_id").values_list("account_id", flat=True)
 
 

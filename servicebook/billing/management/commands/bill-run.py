@@ -1,7 +1,7 @@
 """`servicebook bill-run --cycle C --period YYYY-MM`: bill a cycle's recurring charges for a
 month. Idempotent (a second run bills nothing), restartable (run it again after a kill),
 chunked with a progress line per chunk, and shareable: `--worker K/N` bills the accounts
-whose id % N == K, so N processes (on one machine or many) split the cycle."""
+whose block of 16 ids is K modulo N, so N processes (on one machine or many) split the cycle."""
 
 from __future__ import annotations
 
