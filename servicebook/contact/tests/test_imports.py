@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from servicebook.contact import services
+from servicebook.contact import importers, services
 from servicebook.contact.importers import import_cdr, import_queue_log
 from servicebook.contact.models import AgentStateSpan, Interaction, QueueCall, Shift
 
@@ -87,6 +87,37 @@ def test_importing_the_same_file_twice_counts_nothing_twice(agent, account, supe
     assert (first.inserted, first.duplicates) == (2, 0)
     assert (second.inserted, second.duplicates) == (0, 2)
     assert Interaction.objects.count() == 2
+
+
+def _calls(count: int, first: int = 0) -> list[str]:
+    """`count` answered calls a minute apart, with call ids first..first+count-1."""
+    return [
+        cdr_line(
+            uniqueid=f"2.{n}",
+            start=f"2026-02-09 11:{n:02d}:00",
+            answer=f"2026-02-09 11:{n:02d}:04",
+            end=f"2026-02-09 11:{n:02d}:50",
+            duration=50,
+            billsec=46,
+        )
+        for n in range(first, first + count)
+    ]
+
+
+def test_a_file_of_many_batches_counts_each_batch_once(agent, account, supervisor, monkeypatch):
+    """Batches of two: on PostgreSQL each batch's insert runs while the next is parsed, and
+    its count must still land in the report; a second file that overlaps the first inserts
+    only its new calls."""
+    monkeypatch.setattr(importers, "BATCH", 2)
+    first = import_cdr(_csv(*_calls(7)), actor=supervisor)
+    assert (first.rows, first.inserted, first.duplicates) == (7, 7, 0)
+    second = import_cdr(_csv(*_calls(7, first=4)), actor=supervisor)
+    assert (second.rows, second.inserted, second.duplicates) == (7, 4, 3)
+    assert Interaction.objects.count() == 11
+    assert sorted(Interaction.objects.values_list("call_id", flat=True)) == sorted(
+        f"2.{n}" for n in range(11)
+    )
+    assert set(Interaction.objects.values_list("talk_seconds", flat=True)) == {46}
 
 
 def test_bad_rows_are_reported_with_their_row_number_and_the_good_ones_imported(
