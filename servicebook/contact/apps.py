@@ -18,6 +18,8 @@ class ContactConfig(AppConfig):
                 ("Callback messages", "contact:messages", "contact.agent"),
                 ("Dashboard", "contact:dashboard", "contact.supervise"),
                 ("Import PBX records", "contact:import", "contact.supervise"),
+                ("Schedule", "contact:schedule", "contact.supervise"),
+                ("Scripts", "contact:scripts", "contact.supervise"),
                 ("Script adherence", "contact:adherence", "contact.supervise"),
                 ("Quality", "contact:quality", "contact.quality"),
             ]

@@ -11,7 +11,7 @@ from servicebook.cases.choices import CaseType
 from servicebook.cases.models import Case
 from servicebook.core.forms import DateInput, PagedForm
 
-from .choices import BreakReason, ContactChannel, ContactDirection
+from .choices import BreakReason, ContactChannel, ContactDirection, NodeKind
 from .models import TEXT_MAX_LENGTH, Disposition, Script
 
 STARTABLE_CHANNELS = [c for c in ContactChannel.choices if c[0] != ContactChannel.ANSWERING_SERVICE]
@@ -138,3 +138,161 @@ class PeriodForm(forms.Form):
         if (end - start).days > 366:
             start = end - dt.timedelta(days=366)
         return start, end, data.get("group_by") or "agent"
+
+
+# --- Supervisor pages: the shift schedule and the script editor --------------------------------
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+def _agents():
+    from servicebook.users.models import User
+
+    return User.objects.filter(agent_profile__active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+class ScheduleFilterForm(forms.Form):
+    """Which week (any day of it) and which team the grid shows."""
+
+    week = forms.DateField(label="Week of", widget=DateInput, required=False)
+    team = forms.ModelChoiceField(
+        label="Team", queryset=None, required=False, empty_label="All teams"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Team
+
+        self.fields["team"].queryset = Team.objects.filter(active=True).order_by("name")
+
+    def chosen(self):
+        """(week day, team) asked for; this week and every team by default."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("week") or timezone.localdate(), data.get("team")
+
+
+class ShiftEditForm(PagedForm):
+    """A shift's day and wall-clock times in the business zone. The fields are named as the
+    service's so its refusals (overlap, end before start) land on the right field."""
+
+    id_prefix = "shift"
+
+    day = forms.DateField(label="Day", widget=DateInput)
+    starts_at = forms.TimeField(label="Start", widget=TimeInput)
+    ends_at = forms.TimeField(label="End", widget=TimeInput)
+    break_minutes = forms.IntegerField(
+        label="Break (minutes)",
+        min_value=0,
+        max_value=24 * 60,
+        initial=0,
+        required=False,
+        help_text="Planned breaks inside the shift (lunch).",
+    )
+
+    def instants(self) -> tuple[dt.datetime, dt.datetime, int]:
+        """The shift as aware instants in the business zone, and its break minutes."""
+        from .schedule import local_instant
+
+        data = self.cleaned_data
+        return (
+            local_instant(data["day"], data["starts_at"]),
+            local_instant(data["day"], data["ends_at"]),
+            data.get("break_minutes") or 0,
+        )
+
+
+class ShiftForm(ShiftEditForm):
+    id_prefix = "newshift"
+
+    field_order = ["agent", "day", "starts_at", "ends_at", "break_minutes"]
+
+    agent = forms.ModelChoiceField(label="Agent", queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = _agents()
+        self.fields["agent"].label_from_instance = lambda u: u.display_name
+
+
+class CopyWeekForm(PagedForm):
+    id_prefix = "copy"
+
+    week = forms.DateField(label="Into the week of", widget=DateInput)
+    team = forms.ModelChoiceField(
+        label="Team", queryset=None, required=False, empty_label="All teams"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Team
+
+        self.fields["team"].queryset = Team.objects.filter(active=True).order_by("name")
+
+
+class ScriptForm(PagedForm):
+    id_prefix = "scriptdef"
+
+    name = forms.CharField(label="Name", max_length=100)
+    call_type = forms.ChoiceField(label="Call type", choices=CaseType.choices)
+    description = forms.CharField(label="Description", max_length=300, required=False)
+
+
+def _steps_of(script):
+    from .models import ScriptNode
+
+    if script is None:
+        return ScriptNode.objects.none()
+    return ScriptNode.objects.filter(script=script).order_by("position", "id")
+
+
+class ScriptNodeForm(PagedForm):
+    id_prefix = "node"
+
+    key = forms.SlugField(
+        label="Key", max_length=40, help_text="A short name for the step, unique in the script."
+    )
+    kind = forms.ChoiceField(label="Kind", choices=NodeKind.choices)
+    text = forms.CharField(label="Text", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    required = forms.BooleanField(label="Required reading (statements)", required=False)
+    position = forms.IntegerField(
+        label="Position",
+        min_value=0,
+        max_value=32767,
+        initial=0,
+        required=False,
+        help_text="The lowest position is where the script starts.",
+    )
+    next_node = forms.ModelChoiceField(
+        label="Then go to",
+        queryset=None,
+        required=False,
+        empty_label="(nothing: ends here)",
+        help_text="For statements and free-answer questions; answers have their own.",
+    )
+
+    def __init__(self, *args, script=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_node"].queryset = _steps_of(script)
+
+
+class ScriptOptionForm(PagedForm):
+    id_prefix = "option"
+
+    label = forms.CharField(label="Answer", max_length=200)
+    next_node = forms.ModelChoiceField(
+        label="Leads to", queryset=None, required=False, empty_label="(nothing: ends here)"
+    )
+    position = forms.IntegerField(
+        label="Position", min_value=0, max_value=32767, initial=0, required=False
+    )
+
+    def __init__(self, *args, script=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_node"].queryset = _steps_of(script)

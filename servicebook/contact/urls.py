@@ -1,9 +1,9 @@
 """Pages of the contact centre: the agent's bar, pop and call panel; the supervisor's
-dashboard, imports, adherence and quality."""
+dashboard, imports, adherence and quality; the shift schedule and the script editor."""
 
 from django.urls import path
 
-from . import views, views_supervisor
+from . import views, views_schedule, views_scripts, views_supervisor
 
 app_name = "contact"
 
@@ -29,4 +29,32 @@ urlpatterns = [
     path("scripts/adherence/", views_supervisor.script_adherence, name="adherence"),
     path("quality/", views_supervisor.quality_list, name="quality"),
     path("quality/<int:pk>/", views_supervisor.evaluate, name="evaluate"),
+    path("schedule/", views_schedule.schedule_week, name="schedule"),
+    path("schedule/shifts/new/", views_schedule.shift_add, name="shift_add"),
+    path("schedule/shifts/<int:pk>/", views_schedule.shift_edit, name="shift_edit"),
+    path("schedule/shifts/<int:pk>/delete/", views_schedule.shift_delete, name="shift_delete"),
+    path("schedule/copy/", views_schedule.schedule_copy, name="schedule_copy"),
+    path("scripts/", views_scripts.script_list, name="scripts"),
+    path("scripts/new/", views_scripts.script_new, name="script_new"),
+    path("scripts/<int:pk>/", views_scripts.script_edit, name="script_edit"),
+    path("scripts/<int:pk>/active/", views_scripts.script_active, name="script_active"),
+    path("scripts/<int:pk>/copy/", views_scripts.script_copy, name="script_copy"),
+    path("scripts/<int:pk>/steps/new/", views_scripts.script_node_add, name="script_node_add"),
+    path("scripts/steps/<int:pk>/", views_scripts.script_node, name="script_node"),
+    path(
+        "scripts/steps/<int:pk>/delete/",
+        views_scripts.script_node_delete,
+        name="script_node_delete",
+    ),
+    path(
+        "scripts/steps/<int:pk>/answers/new/",
+        views_scripts.script_option_add,
+        name="script_option_add",
+    ),
+    path("scripts/answers/<int:pk>/", views_scripts.script_option_edit, name="script_option_edit"),
+    path(
+        "scripts/answers/<int:pk>/delete/",
+        views_scripts.script_option_delete,
+        name="script_option_delete",
+    ),
 ]

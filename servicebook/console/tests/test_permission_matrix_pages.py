@@ -325,6 +325,90 @@ ENDPOINTS.update(
         "contact:evaluate": ("get", _call_pk, None),
     }
 )
+
+
+def _planning(w) -> dict:
+    """The Schedule and Scripts pages' objects: a shift of the world's agent, and a script
+    without runs with a question and one answer."""
+    if "contact_planning" not in w:
+        import datetime as dt
+
+        from servicebook.contact import schedule, script_editor
+        from servicebook.contact.schedule import local_instant
+
+        admin = make_user("admin")
+        agent = _contact(w)["call"].agent
+        day = dt.date(2030, 1, 7)
+        shift = schedule.shift_add(
+            agent=agent,
+            starts_at=local_instant(day, dt.time(8)),
+            ends_at=local_instant(day, dt.time(16)),
+            actor=admin,
+        )
+        script = script_editor.script_create(name="Move in", call_type="inquiry", actor=admin)
+        node = script_editor.script_node_add(
+            script=script, key="when", kind="question", text="When?", actor=admin
+        )
+        option = script_editor.script_option_add(node=node, label="Soon", actor=admin)
+        w["contact_planning"] = {
+            "agent": agent,
+            "shift": shift,
+            "script": script,
+            "node": node,
+            "option": option,
+        }
+    return w["contact_planning"]
+
+
+def _plan_pk(key: str):
+    return lambda w: {"pk": _planning(w)[key].pk}
+
+
+ENDPOINTS.update(
+    {
+        "contact:schedule": ("get", lambda w: {}, None),
+        "contact:shift_add": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "agent": _planning(w)["agent"].pk,
+                "day": "2030-01-08",
+                "starts_at": "08:00",
+                "ends_at": "16:00",
+            },
+        ),
+        "contact:shift_edit": ("get", _plan_pk("shift"), None),
+        "contact:shift_delete": ("post", _plan_pk("shift"), lambda w: {}),
+        "contact:schedule_copy": ("post", lambda w: {}, lambda w: {"week": "2030-01-14"}),
+        "contact:scripts": ("get", lambda w: {}, None),
+        "contact:script_new": (
+            "post",
+            lambda w: {},
+            lambda w: {"name": "Billing", "call_type": "inquiry"},
+        ),
+        "contact:script_edit": ("get", _plan_pk("script"), None),
+        "contact:script_active": ("post", _plan_pk("script"), lambda w: {"active": "1"}),
+        "contact:script_copy": ("post", _plan_pk("script"), lambda w: {}),
+        "contact:script_node_add": (
+            "post",
+            _plan_pk("script"),
+            lambda w: {"key": "bye", "kind": "end", "text": "Thanks"},
+        ),
+        "contact:script_node": ("get", _plan_pk("node"), None),
+        "contact:script_node_delete": ("post", _plan_pk("node"), lambda w: {}),
+        "contact:script_option_add": (
+            "post",
+            _plan_pk("node"),
+            lambda w: {"label": "Later"},
+        ),
+        "contact:script_option_edit": (
+            "post",
+            _plan_pk("option"),
+            lambda w: {"label": "Very soon"},
+        ),
+        "contact:script_option_delete": ("post", _plan_pk("option"), lambda w: {}),
+    }
+)
 # <<< contact
 
 
