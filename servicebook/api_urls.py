@@ -18,6 +18,7 @@ from servicebook.contact.api import urls as contact_api
 from servicebook.customers.api import urls as customers_api
 from servicebook.ledger.api import urls as ledger_api
 from servicebook.payments.api import urls as payments_api
+from servicebook.receivables.api import urls as receivables_api
 from servicebook.scheduling.api import urls as scheduling_api
 from servicebook.workorders.api import urls as workorders_api
 
@@ -31,6 +32,7 @@ for app_api in (
     workorders_api,
     scheduling_api,
     contact_api,
+    receivables_api,
 ):
     app_api.register(router)
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "servicebook.workorders",
     "servicebook.scheduling",
     "servicebook.contact",
+    "servicebook.receivables",
     "servicebook.console",
     "servicebook.demo",
 ]

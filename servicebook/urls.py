@@ -14,6 +14,7 @@ urlpatterns = [
     path("workorders/", include("servicebook.workorders.urls")),
     path("scheduling/", include("servicebook.scheduling.urls")),
     path("contact/", include("servicebook.contact.urls")),
+    path("receivables/", include("servicebook.receivables.urls")),
     path("auth/", include("servicebook.users.urls")),
     path("api/", include("servicebook.api_urls")),
     path("admin/", admin.site.urls),

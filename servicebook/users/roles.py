@@ -71,6 +71,7 @@ class Cap:
     BILLING_CREDIT = "billing.credit"  # credit notes and voids
     BILLING_RUN = "billing.run"  # start and resume bill runs
     BILLING_CATALOG = "billing.catalog"  # catalog items, tax codes and rates, bill cycles
+    RECEIVABLES_VIEW = "receivables.view"  # the book's aging report and its exports
 
 
 _DESK = {
@@ -245,6 +246,12 @@ _BILLING_GRANTS: dict[str, set[str]] = {
 }
 for _role, _granted in _BILLING_GRANTS.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES.get(_role, frozenset()) | _granted
+
+
+# --- Receivables (docs/receivables.md) --------------------------------------------------------
+# The book's aging is a back-office report: billing and collections staff and supervisors
+# (administrators hold every capability).
+_grant(Cap.RECEIVABLES_VIEW, Role.BILLING, Role.COLLECTIONS, Role.SUPERVISOR)
 
 
 def capabilities_for(role: str) -> frozenset[str]:

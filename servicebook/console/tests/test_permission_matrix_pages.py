@@ -29,6 +29,7 @@ NAMESPACES = (
     "workorders",
     "scheduling",
     "contact",
+    "receivables",
 )
 
 
@@ -1090,6 +1091,16 @@ ENDPOINTS.update(
     }
 )
 # <<< payments: pages
+
+
+# >>> receivables: pages
+ENDPOINTS.update(
+    {
+        "receivables:aging": ("get", lambda w: {}, None),
+        "receivables:aging_export": ("get", lambda w: {}, None),
+    }
+)
+# <<< receivables
 
 
 def _named_patterns(resolver=None, namespace=""):

@@ -1294,6 +1294,17 @@ MATRIX.update(
 # <<< payments
 
 
+# >>> receivables: api
+MATRIX.update(
+    {
+        ("GET", "/api/receivables/aging"): Rule(
+            caps(Cap.RECEIVABLES_VIEW), query="?as_of=2026-11-20&basis=invoice_date"
+        ),
+    }
+)
+# <<< receivables
+
+
 # --- Walking the URL resolver ---------------------------------------------------------------
 
 

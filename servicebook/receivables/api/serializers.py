@@ -1,0 +1,67 @@
+"""Input and output of the receivables API. Amounts are strings with two decimals, as in
+every money API of Servicebook."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from servicebook.core.api.schema import EnumField
+from servicebook.customers.choices import CustomerClass, LineOfBusiness
+
+from ..selectors import BASES, GROUPINGS
+
+# A whole book's total can exceed an account's 14 digits.
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class AgingQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, help_text="The day to age on (YYYY-MM-DD); today when left out"
+    )
+    basis = serializers.ChoiceField(
+        choices=list(BASES),
+        default="due_date",
+        help_text="Days past the due date (default) or past the invoice date",
+    )
+    customer_class = EnumField(CustomerClass, required=False, help_text="Only this class")
+    line_of_business = EnumField(LineOfBusiness, required=False, help_text="Only this line")
+    group_by = serializers.ChoiceField(
+        choices=list(GROUPINGS), required=False, help_text="Also break the figures down"
+    )
+
+
+class BookAgingBucketSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="current, 1-30, 31-60, 61-90, 91-120, 121+")
+    amount = serializers.DecimalField(**MONEY, help_text="Undisputed open amount")
+    accounts = serializers.IntegerField(help_text="Accounts whose oldest debt is in this bucket")
+
+
+class BookAgingFiguresSerializer(serializers.Serializer):
+    buckets = BookAgingBucketSerializer(many=True)
+    total = serializers.DecimalField(**MONEY, help_text="Sum of the buckets")
+    accounts = serializers.IntegerField(help_text="Accounts owing an undisputed amount")
+    disputed = serializers.DecimalField(**MONEY, help_text="Disputed, left out of the buckets")
+    disputed_accounts = serializers.IntegerField(help_text="Accounts with a disputed amount")
+
+
+class BookAgingGroupSerializer(BookAgingFiguresSerializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class BookAgingSerializer(BookAgingFiguresSerializer):
+    as_of = serializers.DateField()
+    basis = serializers.ChoiceField(choices=list(BASES))
+    group_by = serializers.CharField(allow_null=True)
+    groups = BookAgingGroupSerializer(many=True, help_text="Per group, when group_by is given")
+
+
+def figures(aging) -> dict:
+    """A BookAging (or one of its groups) as the serializers above read it."""
+    return {
+        "buckets": aging.rows(),
+        "total": aging.total,
+        "accounts": aging.account_total,
+        "disputed": aging.disputed,
+        "disputed_accounts": aging.disputed_accounts,
+    }
