@@ -47,7 +47,7 @@ def _lock_agent(agent) -> None:
     """Serialise shift writes of one agent (the overlap check reads, then writes): the agent's
     row is locked on PostgreSQL; SQLite's writers are serialised by its IMMEDIATE
     transactions."""
-    User.objects.select_for_update().filter(pk=agent.pk).exists()
+    list(User.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True))
 
 
 def _overlaps(agent_id: int, starts_at: dt.datetime, ends_at: dt.datetime, *, exclude=None):

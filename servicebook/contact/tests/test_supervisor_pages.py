@@ -618,3 +618,41 @@ def test_edits_that_would_lose_history_are_refused_on_the_pages(tree, supervisor
     copy = Script.objects.exclude(pk=tree["script"].pk).get()
     assert response["Location"] == reverse("contact:script_edit", args=[copy.pk])
     assert copy.nodes.count() == 4 and not copy.active
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_schedule_page_costs_the_same_for_more_agents_and_shifts(agent, supervisor, team):
+    client = _client(supervisor)
+    _shift(agent, supervisor, MONDAY, 8, 16)
+    few = _queries(client, _schedule_url())
+    for n in range(4):
+        extra = make_agent("rep1", team=team)
+        for d in range(5):
+            _shift(extra, supervisor, MONDAY + dt.timedelta(days=d), 8 + n, 16 + n)
+    assert _queries(client, _schedule_url()) == few
+
+
+def test_script_editor_costs_the_same_for_more_steps(tree, supervisor):
+    client = _client(supervisor)
+    url = reverse("contact:script_edit", args=[tree["script"].pk])
+    few = _queries(client, url)
+    previous = tree["done"]
+    for n in range(6):
+        previous = script_editor.script_node_add(
+            script=tree["script"],
+            key=f"extra{n}",
+            kind="statement",
+            text=f"Extra {n}",
+            position=20 + n,
+            next_node=previous,
+            actor=supervisor,
+        )
+    assert _queries(client, url) == few
