@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from servicebook.core.money import ZERO, to_money
@@ -109,9 +109,9 @@ def book_aging(
     group_by: str | None = None,
 ) -> BookAging:
     """The book's open debits by how late they are, as the user may see them, in ONE query:
-    per account (GROUP BY account) the undisputed amount in each bucket, the disputed amount
-    and the oldest bucket holding an undisputed amount; then, over those rows, the sums and
-    the count of accounts whose oldest bucket is each bucket (optionally per `group_by`).
+    per account (GROUP BY account) the undisputed amount in each bucket and the disputed
+    amount; then, over those rows, the sums and the count of accounts whose oldest bucket
+    holding an undisputed amount is each bucket (optionally per `group_by`).
 
     Figures agree exactly with summing `ledger.selectors.aging_of` over every account.
     """
@@ -132,6 +132,7 @@ def book_aging(
         items = items.filter(account__jurisdiction=jurisdiction)
 
     conditions = _bucket_conditions(as_of, basis)
+    n = len(buckets)
     undisputed_part = Q(open_amount__gt=F("disputed_amount"))
     undisputed = F("open_amount") - F("disputed_amount")
     keys = ["account"]
@@ -148,20 +149,9 @@ def book_aging(
             disputed=Sum(
                 Case(When(undisputed_part, then=F("disputed_amount")), default=F("open_amount"))
             ),
-            # The oldest bucket holding an undisputed amount: the account is "that old".
-            oldest=Max(
-                Case(
-                    *(
-                        When(condition & undisputed_part, then=Value(i))
-                        for i, condition in enumerate(conditions)
-                    ),
-                    output_field=IntegerField(),
-                )
-            ),
         )
         .order_by()
     )
-    n = len(buckets)
     try:
         inner_sql, params = per_account.query.sql_with_params()
     except EmptyResultSet:  # the user may see no account at all
@@ -171,9 +161,18 @@ def book_aging(
     # query and its annotation aliases.
     qn = connection.ops.quote_name
     group_column = qn("grp") if group_by else None
+    # An account's bucket sum is NULL when it has no undisputed amount there (SUM skips the
+    # NULLs of the other buckets), so it counts in bucket i when b_i is not NULL and every
+    # older bucket is: worked out once per account here rather than once per item.
+    bucket_sums = [f"t.{qn(f'b{i}')}" for i in range(n)]
+    in_oldest = [
+        f"{bucket_sums[i]} IS NOT NULL"
+        + (f" AND COALESCE({', '.join(bucket_sums[i + 1 :])}, NULL) IS NULL" if i < n - 1 else "")
+        for i in range(n)
+    ]
     select = [
-        *(f"SUM(t.{qn(f'b{i}')})" for i in range(len(buckets))),
-        *(f"SUM(CASE WHEN t.{qn('oldest')} = {i} THEN 1 ELSE 0 END)" for i in range(len(buckets))),
+        *(f"SUM({column})" for column in bucket_sums),
+        *(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition in in_oldest),
         f"SUM(t.{qn('disputed')})",
         f"SUM(CASE WHEN t.{qn('disputed')} > 0 THEN 1 ELSE 0 END)",
     ]
