@@ -105,6 +105,16 @@ def billable_periods(
     anchor = start.replace(day=1)
     periods = []
     k = 0
+    if billed_through is not None:
+        # Start at the first period that ends after billed_through instead of walking
+        # there from the anchor: a charge started years ago walked a period per month on
+        # every run (a third of a million-account bill run's time, cProfile). Period k ends
+        # the day before add_months(anchor, (k + 1) * months), so the periods with
+        # (k + 1) * months <= (months from the anchor to the day after billed_through) are
+        # done.
+        after = billed_through + dt.timedelta(days=1)
+        elapsed = (after.year - anchor.year) * 12 + after.month - anchor.month
+        k = max(0, elapsed // months)
     while True:
         p_start = add_months(anchor, k * months)
         if p_start > run_month:

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicebook.billing import billrun
 from servicebook.billing.billrun import bill_run_execute, bill_run_start
@@ -22,7 +24,7 @@ from servicebook.billing.models import (
     InvoiceLine,
     RecurringCharge,
 )
-from servicebook.billing.pricing import billable_periods
+from servicebook.billing.pricing import FREQUENCY_MONTHS, add_months, billable_periods
 from servicebook.billing.recurring import (
     recurring_charge_add,
     recurring_charge_change,
@@ -134,6 +136,57 @@ def test_the_periods_a_run_bills(start, end, billed_through, frequency, run, exp
         start=start, end=end, billed_through=billed_through, frequency=frequency, run_month=run
     )
     assert [(p.start, p.end, p.active_start, p.active_end) for p in periods] == expected
+
+
+def _periods_by_walking(*, start, end, billed_through, frequency, run_month):
+    """The rule of billable_periods written the plain way: every period from the anchor,
+    the billed ones skipped one by one (what the code did before it jumped ahead)."""
+    months = FREQUENCY_MONTHS[frequency]
+    anchor = start.replace(day=1)
+    periods, k = [], 0
+    while True:
+        p_start = add_months(anchor, k * months)
+        if p_start > run_month:
+            return periods
+        p_end = add_months(anchor, (k + 1) * months) - dt.timedelta(days=1)
+        k += 1
+        if billed_through is not None and p_end <= billed_through:
+            continue
+        if end is not None and p_start > end:
+            return periods
+        active_start = max(p_start, start)
+        if billed_through is not None:
+            active_start = max(active_start, billed_through + dt.timedelta(days=1))
+        active_end = min(p_end, end) if end is not None else p_end
+        if active_end >= active_start:
+            periods.append((p_start, p_end, active_start, active_end))
+
+
+_days = st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2028, 12, 31))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    start=_days,
+    end=st.none() | _days,
+    billed_through=st.none() | _days,
+    frequency=st.sampled_from(sorted(FREQUENCY_MONTHS)),
+    run_month=_days.map(lambda day: day.replace(day=1)),
+)
+def test_jumping_to_the_first_unbilled_period_gives_the_same_periods(
+    start, end, billed_through, frequency, run_month
+):
+    args = {
+        "start": start,
+        "end": end,
+        "billed_through": billed_through,
+        "frequency": frequency,
+        "run_month": run_month,
+    }
+    periods = billable_periods(**args)
+    assert [(p.start, p.end, p.active_start, p.active_end) for p in periods] == (
+        _periods_by_walking(**args)
+    )
 
 
 # --- Set-up -----------------------------------------------------------------------------------
