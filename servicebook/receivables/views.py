@@ -42,6 +42,7 @@ def aging(request: HttpRequest) -> HttpResponse:
         "form": form,
         "aging": result,
         "basis_label": BASES[result.basis],
+        "group_label": dict(form.fields["group_by"].choices).get(result.group_by, "").lower(),
         "rows": result.rows(),
         "chart": charts.bucket_chart(
             result.rows(), title=f"Open receivables on {result.as_of:%b %-d, %Y} by bucket"

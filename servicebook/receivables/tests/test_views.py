@@ -47,6 +47,7 @@ def test_the_page_breaks_down_by_customer_class(book, billing_client):
     response = billing_client.get(PAGE, QUERY | {"group_by": "customer_class"})
     html = response.content.decode()
     assert 'data-testid="aging-groups"' in html
+    assert "by customer class" in html
     for label in ("Residential", "Commercial", "Industrial"):
         assert label in html
 
@@ -110,3 +111,22 @@ def test_exports_are_refused_without_the_capability(book, client):
     rep = make_user("rep2")
     assert client.login(username=rep.username, password=PASSWORD)
     assert client.get(EXPORT, QUERY | {"format": "xlsx"}).status_code == 403
+
+
+def test_the_page_costs_the_same_queries_whatever_the_book(book, billing_client, admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from servicebook.core.testing.factories import make_account
+
+    from .conftest import debit
+
+    with CaptureQueriesContext(connection) as small:
+        billing_client.get(PAGE, QUERY | {"group_by": "customer_class"})
+    for n in range(5):
+        debit(make_account(actor=admin, last_name=f"More{n}"), "9.99", days_late=40 + n)
+    with CaptureQueriesContext(connection) as large:
+        response = billing_client.get(PAGE, QUERY | {"group_by": "customer_class"})
+    assert response.status_code == 200
+    assert len(large) == len(small)
+    assert sum("ledger_openitem" in q["sql"] for q in large.captured_queries) == 1
