@@ -155,6 +155,7 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "start": start,
                 "end": end,
                 "team": team,
+                "past": shift.ends_at <= timezone.now(),
                 "back_url": _schedule_url(shift.day, team),
                 "scheduled": f"{shift.scheduled_seconds // 3600}:"
                 f"{shift.scheduled_seconds % 3600 // 60:02d}",
