@@ -91,15 +91,14 @@ def bank_items_visible_to(user) -> QuerySet[BankFileItem]:
 
 def payment_get(*, user, pk: int) -> Payment:
     """One payment with what its page shows (allocations, refunds), or 404."""
-    queryset = payments_visible_to(user).select_related(
-        "account__customer",
-        "card",
-        "bank_account",
-        "credit_item",
-        "return_fee_item",
-        "created_by",
-        "returned_by",
-        "deposit",
+    # The relations every payment has are joined; the optional ones are fetched apart
+    # (no query when a payment has none). Joining all eleven tables cost PostgreSQL 10 ms
+    # of planning for 0.7 ms of execution (EXPLAIN ANALYZE at 1,000,000 accounts): the
+    # largest part of posting a payment through the API.
+    queryset = (
+        payments_visible_to(user)
+        .select_related("account__customer", "credit_item", "created_by")
+        .prefetch_related("card", "bank_account", "return_fee_item", "returned_by", "deposit")
     )
     payment = get_object_or_404(queryset, pk=pk)
     payment.allocation_rows = (
