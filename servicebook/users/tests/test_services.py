@@ -303,3 +303,19 @@ def test_a_request_after_the_idle_window_lands_logged_out(client, settings):
     assert event.message == "idle timeout"
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert shown == ["You were logged out after a period of inactivity."]
+
+
+def test_the_last_seen_time_is_written_once_a_minute_not_on_every_request(client, settings):
+    """Each write of the session is an UPDATE in its own transaction: requests within a
+    minute of the last write (on a half-hour timeout) leave it alone."""
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60
+    user = make_user("rep1")
+    client.post(LOGIN, {"username": user.username, "password": PASSWORD})
+    _last_seen(client, 30)
+    stamp = client.session["servicebook_last_seen"]
+    client.get(LOGIN)
+    assert client.session["servicebook_last_seen"] == stamp
+    _last_seen(client, 61)
+    client.get(LOGIN)
+    assert client.session["servicebook_last_seen"] > stamp + 30
+    assert logged_in(client)
