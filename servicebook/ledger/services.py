@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, F
-from django.db.models.functions import Round
+from django.db.models import Case, DecimalField, F, Value, When
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from servicebook.core.audit import audit_record
@@ -248,15 +248,19 @@ def open_item_create(
 
 
 def _take(item: OpenItem, amount: Decimal) -> None:
-    """Reduce an item's open amount, refusing to go below zero even under a race."""
+    """Reduce an item's open amount, refusing to go below zero even under a race, and
+    close it when nothing is left: one statement (SET reads the row as it was, so
+    open_amount = amount means it is now 0). Two statements per item were a measurable
+    share of posting a payment that settles several invoices."""
     updated = OpenItem.objects.filter(pk=item.pk, open_amount__gte=amount).update(
-        open_amount=_cents(F("open_amount") - amount)
+        open_amount=_cents(F("open_amount") - amount),
+        closed_at=Case(
+            When(open_amount=amount, then=Coalesce(F("closed_at"), Value(timezone.now()))),
+            default=F("closed_at"),
+        ),
     )
     if not updated:
         raise Conflict(f"{item.reference} no longer has {amount} open.")
-    OpenItem.objects.filter(pk=item.pk, open_amount=0, closed_at__isnull=True).update(
-        closed_at=timezone.now()
-    )
 
 
 def _give_back(item_id: int, amount: Decimal) -> None:
@@ -267,7 +271,18 @@ def _give_back(item_id: int, amount: Decimal) -> None:
 
 @transaction.atomic
 def allocate(*, debit: OpenItem, credit: OpenItem, amount: Decimal, actor=None) -> Allocation:
-    """Apply part of a credit to a debit of the same account."""
+    """Apply part of a credit to a debit of the same account. A refusal (Conflict,
+    ValidationFailed) leaves the caller's transaction usable."""
+    return allocate_within(debit=debit, credit=credit, amount=amount, actor=actor)
+
+
+def allocate_within(
+    *, debit: OpenItem, credit: OpenItem, amount: Decimal, actor=None
+) -> Allocation:
+    """allocate() for a caller that holds the transaction and lets any failure roll all of
+    it back: no savepoint of its own (two statements less per allocation, a measurable
+    share of posting a payment that settles several invoices)."""
+    assert transaction.get_connection().in_atomic_block, "allocate_within needs a transaction"
     value = to_money(amount)
     if value <= 0:
         raise ValidationFailed({"amount": ["Allocate a positive amount."]})
@@ -320,7 +335,7 @@ def allocate_oldest_first(
             if debit.open_amount <= 0:
                 continue
             amount = min(remaining, debit.open_amount)
-            made.append(allocate(debit=debit, credit=credit, amount=amount, actor=actor))
+            made.append(allocate_within(debit=debit, credit=credit, amount=amount, actor=actor))
             debit.open_amount -= amount
             remaining -= amount
     return made
@@ -345,6 +360,7 @@ __all__ = [
     "Line",
     "allocate",
     "allocate_oldest_first",
+    "allocate_within",
     "allocation_reverse",
     "journal_post",
     "journal_reverse",

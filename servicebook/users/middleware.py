@@ -14,6 +14,12 @@ _KEY = "servicebook_last_seen"
 _GRANULARITY_SECONDS = 60
 
 
+def note_activity(request) -> None:
+    """Start the idle clock of a session now (at login: the login is activity, so the
+    first request after it need not write the session again)."""
+    request.session[_KEY] = time.time()
+
+
 class SessionIdleTimeoutMiddleware:
     """Log out a session idle for longer than SESSION_IDLE_TIMEOUT_SECONDS. API token
     requests carry no session and are not affected."""
@@ -37,5 +43,5 @@ class SessionIdleTimeoutMiddleware:
                 # Not on every request: each write is a session UPDATE in its own
                 # transaction, a few milliseconds of every API call (the payment posting
                 # benchmark), for a timestamp only read against a half-hour timeout.
-                request.session[_KEY] = now
+                note_activity(request)
         return self.get_response(request)

@@ -10,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from . import services
+from .middleware import note_activity
 
 
 def _addr(request) -> str | None:
@@ -19,6 +20,8 @@ def _addr(request) -> str | None:
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
     services.user_logged_in(user=user, remote_addr=_addr(request))
+    if request is not None and hasattr(request, "session"):
+        note_activity(request)
 
 
 @receiver(user_logged_out)

@@ -21,7 +21,14 @@ from servicebook.ledger.models import (
     OpenItem,
     OpenItemKind,
 )
-from servicebook.ledger.services import Line, allocate, journal_post, open_credits, open_debits
+from servicebook.ledger.services import (
+    Line,
+    allocate,
+    allocate_within,
+    journal_post,
+    open_credits,
+    open_debits,
+)
 from servicebook.users.services import approval_limit_for
 
 
@@ -168,9 +175,10 @@ def manual_plan(
 
 
 def allocate_plan(credit: OpenItem, plan: list[tuple[OpenItem, Decimal]], actor) -> list[int]:
-    """Allocate the credit per plan; returns the debit ids touched."""
+    """Allocate the credit per plan; returns the debit ids touched. Inside the posting's
+    transaction: a refusal fails the whole posting."""
     for debit, value in plan:
-        allocate(debit=debit, credit=credit, amount=value, actor=actor)
+        allocate_within(debit=debit, credit=credit, amount=value, actor=actor)
     return [debit.pk for debit, _ in plan]
 
 
