@@ -196,27 +196,33 @@ class AccountsByNumber:
         return self.cache.get(number)
 
 
-def _rows_where_in(model, columns: list[str], column: str, values) -> list[tuple]:
+def _rows_where_in(
+    model, columns: list[str], column: str, values, where: dict | None = None
+) -> list[tuple]:
     """The columns of the rows whose `column` is one of `values`. On PostgreSQL one
     `= ANY(%s)` with the values as a single array parameter: Django's `__in` spells out one
     placeholder per value, and compiling thousands of them per batch was a tenth of a
     large import (py-spy). Elsewhere `__in` in chunks (SQLite's parameter limit)."""
     values = list(values)
+    where = where or {}
     if not values:
         return []
     if connection.vendor == "postgresql":
         qn = connection.ops.quote_name
         cols = ", ".join(qn(c) for c in columns)
+        extra = "".join(f" AND {qn(c)} = %s" for c in where)
         sql = (
             f"SELECT {cols} FROM {qn(model._meta.db_table)} "  # noqa: S608
-            f"WHERE {qn(column)} = ANY(%s)"
+            f"WHERE {qn(column)} = ANY(%s){extra}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [values])
+            cursor.execute(sql, [values, *where.values()])
             return cursor.fetchall()
     rows: list[tuple] = []
     for i in range(0, len(values), 900):
-        rows += model.objects.filter(**{f"{column}__in": values[i : i + 900]}).values_list(*columns)
+        rows += model.objects.filter(**{f"{column}__in": values[i : i + 900]}, **where).values_list(
+            *columns
+        )
     return rows
 
 
@@ -548,12 +554,16 @@ def _merge_console(legs: list[_Leg], report: ImportReport) -> set[str]:
     if not by_call:
         return set()
     merged = set()
+    # The condition matches the partial index on the console's call ids.
     ids = [
         pk
-        for pk, source in _rows_where_in(
-            Interaction, ["id", "source"], "call_id", {c for c, _ in by_call}
+        for (pk,) in _rows_where_in(
+            Interaction,
+            ["id"],
+            "call_id",
+            {c for c, _ in by_call},
+            where={"source": InteractionSource.CONSOLE},
         )
-        if source == InteractionSource.CONSOLE
     ]
     console = Interaction.objects.filter(pk__in=ids) if ids else []
     for interaction in console:
