@@ -129,11 +129,30 @@ def pending_accounts(run: BillRun, *, worker: int = 0, workers: int = 1):
     return profiles.order_by("account_id").values_list("account_id", flat=True)
 
 
+# The tables a run writes in bulk (PostgreSQL's planner statistics are refreshed after it).
+BILLED_TABLES = (
+    "billing_invoice",
+    "billing_invoiceline",
+    "billing_billrunitem",
+    "ledger_openitem",
+    "ledger_journalentry",
+    "ledger_journalline",
+)
+
+
 def _finish_if_done(run: BillRun) -> BillRun:
     if not pending_accounts(run).exists():
-        BillRun.objects.filter(pk=run.pk, status=BillRunStatus.RUNNING).update(
+        completed = BillRun.objects.filter(pk=run.pk, status=BillRunStatus.RUNNING).update(
             status=BillRunStatus.COMPLETED, finished_at=timezone.now()
         )
+        if completed and connection.vendor == "postgresql":
+            # A run writes millions of rows; until the statistics know, the planner takes
+            # "issued" for a rare status and the account page's open invoices took 80 ms
+            # instead of 0.1 (EXPLAIN ANALYZE at 1,000,000 accounts, autovacuum off).
+            # autovacuum would get there eventually; the worker that completes the run
+            # does it now (a sample per table: seconds).
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {', '.join(BILLED_TABLES)}")
     run.refresh_from_db()
     return run
 
