@@ -15,7 +15,10 @@ from rest_framework.routers import SimpleRouter
 from servicebook.billing.api import urls as billing_api
 from servicebook.cases.api import urls as cases_api
 from servicebook.contact.api import urls as contact_api
+from servicebook.credit.api import urls as credit_api
 from servicebook.customers.api import urls as customers_api
+from servicebook.integrations.api import urls as integrations_api
+from servicebook.inventory.api import urls as inventory_api
 from servicebook.ledger.api import urls as ledger_api
 from servicebook.payments.api import urls as payments_api
 from servicebook.receivables.api import urls as receivables_api
@@ -32,7 +35,10 @@ for app_api in (
     workorders_api,
     scheduling_api,
     contact_api,
+    inventory_api,
+    credit_api,
     receivables_api,
+    integrations_api,
 ):
     app_api.register(router)
 

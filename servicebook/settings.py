@@ -86,7 +86,10 @@ INSTALLED_APPS = [
     "servicebook.workorders",
     "servicebook.scheduling",
     "servicebook.contact",
+    "servicebook.inventory",
+    "servicebook.credit",
     "servicebook.receivables",
+    "servicebook.integrations",
     "servicebook.console",
     "servicebook.demo",
 ]

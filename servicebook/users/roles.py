@@ -72,6 +72,20 @@ class Cap:
     BILLING_RUN = "billing.run"  # start and resume bill runs
     BILLING_CATALOG = "billing.catalog"  # catalog items, tax codes and rates, bill cycles
     RECEIVABLES_VIEW = "receivables.view"  # the book's aging report and its exports
+    RECEIVABLES_COLLECT = "receivables.collect"  # worklist, promises to pay, protections, holds
+    RECEIVABLES_POLICIES = "receivables.policies"  # collection policies, moratoria, protected days
+    RECEIVABLES_WRITE_OFF = "receivables.write_off"  # write off, agency referral and recall
+    CREDIT_VIEW = "credit.view"  # arrangements, deposit requirement, rating, bankruptcy of accounts
+    CREDIT_ARRANGE = "credit.arrange"  # offer, set up and cancel a payment arrangement
+    CREDIT_MANAGE = "credit.manage"  # rating overrides, cash-only, deposit waivers, bankruptcy
+    CREDIT_POLICIES = "credit.policies"  # arrangement, deposit and rating policies
+    INVENTORY_VIEW = "inventory.view"  # items, price lists, stock, sales and purchase orders
+    INVENTORY_SELL = "inventory.sell"  # parts sales orders and counter sales
+    INVENTORY_MANAGE = "inventory.manage"  # items, price lists, warehouses, vans, stock moves
+    INVENTORY_PURCHASE = "inventory.purchase"  # purchase orders (approval within the limit)
+    INTEGRATIONS_VIEW = "integrations.view"  # partners, delivery log, portal tasks
+    INTEGRATIONS_TASKS = "integrations.tasks"  # tick off portal tasks, replay a delivery
+    INTEGRATIONS_MANAGE = "integrations.manage"  # partners, endpoints, secrets, inbound tokens
 
 
 _DESK = {
@@ -252,6 +266,55 @@ for _role, _granted in _BILLING_GRANTS.items():
 # The book's aging is a back-office report: billing and collections staff and supervisors
 # (administrators hold every capability).
 _grant(Cap.RECEIVABLES_VIEW, Role.BILLING, Role.COLLECTIONS, Role.SUPERVISOR)
+# Collectors work the worklist and record protections (a representative takes a medical
+# certificate on the phone too); supervisors keep the policies and approve write-offs
+# (the amount within the role's ApprovalLimit of kind write_off).
+_grant(Cap.RECEIVABLES_COLLECT, Role.COLLECTIONS, Role.SUPERVISOR)
+_grant(Cap.RECEIVABLES_POLICIES, Role.SUPERVISOR)
+_grant(Cap.RECEIVABLES_WRITE_OFF, Role.COLLECTIONS, Role.SUPERVISOR)
+
+# --- Credit (docs/credit.md) ------------------------------------------------------------------
+# Everyone at a desk sees an account's standing; representatives offer arrangements on the
+# call (eligibility and limits are policy records); collections and supervisors manage
+# ratings, deposits waivers and bankruptcies; supervisors keep the policies.
+_grant(
+    Cap.CREDIT_VIEW,
+    Role.REP_1,
+    Role.REP_2,
+    Role.SERVICE_ADMIN,
+    Role.BILLING,
+    Role.COLLECTIONS,
+    Role.SUPERVISOR,
+)
+_grant(Cap.CREDIT_ARRANGE, Role.REP_1, Role.REP_2, Role.BILLING, Role.COLLECTIONS, Role.SUPERVISOR)
+_grant(Cap.CREDIT_MANAGE, Role.COLLECTIONS, Role.SUPERVISOR)
+_grant(Cap.CREDIT_POLICIES, Role.SUPERVISOR)
+
+# --- Inventory, purchasing and contracts (docs/inventory.md) -----------------------------------
+# Desk roles see parts and prices and sell at the counter; coordinators and service
+# administrators keep stock; service administrators and supervisors raise purchase orders
+# (approved within the role's ApprovalLimit of kind purchase_order).
+_grant(
+    Cap.INVENTORY_VIEW,
+    Role.REP_1,
+    Role.REP_2,
+    Role.DISPATCHER,
+    Role.SERVICE_ADMIN,
+    Role.BILLING,
+    Role.SUPERVISOR,
+)
+_grant(
+    Cap.INVENTORY_SELL, Role.REP_1, Role.REP_2, Role.SERVICE_ADMIN, Role.BILLING, Role.SUPERVISOR
+)
+_grant(Cap.INVENTORY_MANAGE, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
+_grant(Cap.INVENTORY_PURCHASE, Role.SERVICE_ADMIN, Role.SUPERVISOR)
+
+# --- Integrations (docs/integrations.md) --------------------------------------------------------
+# Coordinators and service administrators keep partners' portals up to date and replay a
+# failed delivery; only supervisors (and administrators) set up partners and their secrets.
+_grant(Cap.INTEGRATIONS_VIEW, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
+_grant(Cap.INTEGRATIONS_TASKS, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
+_grant(Cap.INTEGRATIONS_MANAGE, Role.SUPERVISOR)
 
 
 def capabilities_for(role: str) -> frozenset[str]:

@@ -1103,6 +1103,18 @@ ENDPOINTS.update(
 # <<< receivables
 
 
+# >>> credit: pages
+# <<< credit
+
+
+# >>> inventory: pages
+# <<< inventory
+
+
+# >>> integrations: pages
+# <<< integrations
+
+
 def _named_patterns(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:

@@ -1305,6 +1305,18 @@ MATRIX.update(
 # <<< receivables
 
 
+# >>> credit: api
+# <<< credit
+
+
+# >>> inventory: api
+# <<< inventory
+
+
+# >>> integrations: api
+# <<< integrations
+
+
 # --- Walking the URL resolver ---------------------------------------------------------------
 
 

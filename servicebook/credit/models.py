@@ -1,0 +1,3 @@
+"""Models of the credit app."""
+
+from __future__ import annotations
