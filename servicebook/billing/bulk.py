@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.db.models import Model
 
-UTC = dt.UTC
+from servicebook.core.sqlite_values import sqlite_value
 
 
 class PostgresBulk:
@@ -97,18 +97,6 @@ class PostgresBulk:
             return cursor.rowcount
 
 
-def _sqlite(value):
-    """How Django's SQLite backend stores a value (naive UTC text for datetimes, ISO text for
-    dates, text for decimals)."""
-    if isinstance(value, dt.datetime):
-        return str(value.astimezone(UTC).replace(tzinfo=None))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
 class SqliteBulk:
     """executemany of prepared statements inside the chunk's IMMEDIATE transaction."""
 
@@ -139,12 +127,12 @@ class SqliteBulk:
         marks = ", ".join(["%s"] * len(columns))
         sql = f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES ({marks})'  # noqa: S608
         with self.connection.cursor() as cursor:
-            cursor.executemany(sql, [[_sqlite(v) for v in row] for row in rows])
+            cursor.executemany(sql, [[sqlite_value(v) for v in row] for row in rows])
 
     def add_balances(self, amounts: dict[int, Decimal], now: dt.datetime) -> None:
         if not amounts:
             return
-        stamp = _sqlite(now)
+        stamp = sqlite_value(now)
         with self.connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT OR IGNORE INTO ledger_accountbalance"
@@ -161,18 +149,18 @@ class SqliteBulk:
         advances = list(advances)
         if not advances:
             return 0
-        stamp = _sqlite(now)
+        stamp = sqlite_value(now)
         with self.connection.cursor() as cursor:
             cursor.executemany(
                 "UPDATE billing_recurringcharge SET billed_through = %s, updated_at = %s"
                 " WHERE id = %s AND billed_through IS %s AND end_date IS %s",
                 [
                     (
-                        _sqlite(through),
+                        sqlite_value(through),
                         stamp,
                         info.id,
-                        _sqlite(info.billed_through),
-                        _sqlite(info.end_date),
+                        sqlite_value(info.billed_through),
+                        sqlite_value(info.end_date),
                     )
                     for info, through in advances
                 ],

@@ -31,6 +31,7 @@ from django.utils import timezone
 from servicebook.core.audit import audit_record
 from servicebook.core.permissions import require_capability
 from servicebook.core.phones import digits_only, normalize_phone
+from servicebook.core.sqlite_values import sqlite_datetime_text
 from servicebook.customers.models import ContactPhone
 from servicebook.users.roles import Cap
 
@@ -331,7 +332,7 @@ def value_adapters() -> tuple[Callable, Callable]:
     if connection.vendor == "postgresql":
         return _same, _same
     if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC":
-        return _sqlite_utc_text, _text_or_none
+        return sqlite_datetime_text, _text_or_none
     ops = connection.ops
     return (
         lambda v: None if v is None else ops.adapt_datetimefield_value(v),
@@ -341,11 +342,6 @@ def value_adapters() -> tuple[Callable, Callable]:
 
 def _same(value):
     return value
-
-
-def _sqlite_utc_text(value: dt.datetime | None) -> str | None:
-    # Django's SQLite adapter: made naive in UTC, then str() (microseconds only when set).
-    return None if value is None else str(value.astimezone(dt.UTC).replace(tzinfo=None))
 
 
 def _text_or_none(value) -> str | None:
