@@ -7,7 +7,8 @@ two call scripts (a power problem with branches and required statements; a billi
 question) and a quality form with weighted criteria.
 
 Then a month of work for the demo agents, up to yesterday, written in bulk: a shift per
-working day (08:00-16:30, 30 minutes of planned break), the agents' state spans (log-in,
+working day (08:00-16:30, 30 minutes of planned break; also planned from tomorrow to the end
+of next week), the agents' state spans (log-in,
 calls, wrap-ups, a lunch break), their calls (phone, inbound, on the accounts this seed
 wrote; a few holds and transfers), the queue's record of each caller (waits, a share of
 abandons) and a handful of quality evaluations. Every row has its natural key, so running
@@ -245,6 +246,11 @@ def seed_demo(*, seed: int, now: dt.datetime, accounts, log) -> dict[str, int]:
         for n in range(DAYS, 0, -1)
         if (today - dt.timedelta(days=n)).weekday() < 5
     ]
+    upcoming = [
+        today + dt.timedelta(days=n)
+        for n in range(1, 14 - today.weekday())
+        if (today + dt.timedelta(days=n)).weekday() < 5
+    ]
     shifts, spans, calls, queue_calls = [], [], [], []
     for agent in agents:
         for day in days:
@@ -253,6 +259,10 @@ def seed_demo(*, seed: int, now: dt.datetime, accounts, log) -> dict[str, int]:
                 continue
             shifts.append(_shift(agent, day))
             _agent_day(rng, agent, day, account_ids, dispositions, spans, calls, queue_calls, ref)
+        # The rota ahead (tomorrow to the end of next week), so the supervisors' Schedule page
+        # opens on a planned week. Not today: the metrics count today's shifts, and a shift
+        # nobody has logged in to yet would read as missed.
+        shifts.extend(_shift(agent, day, attended=False) for day in upcoming)
     # Callers who gave up in the queue (no agent): about one in sixteen.
     for day in days:
         for n in range(rng.randint(6, 14)):
