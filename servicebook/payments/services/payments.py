@@ -40,6 +40,7 @@ from ..choices import (
     ReturnReason,
 )
 from ..gateways import GatewayDeclined, get_gateway
+from ..hooks import run_listeners
 from ..idempotency import claim_document, clean_key, fingerprint
 from ..models import BankAccount, CardToken, Deposit, Payment, payment_number
 from .common import (
@@ -352,6 +353,7 @@ def payment_post(
     )
     audit_created(actor=actor, obj=payment, message=f"Payment {payment.number} posted")
     payment.replayed = False
+    run_listeners(action="posted", payment=payment, account=account, actor=actor)
     return payment
 
 
@@ -600,6 +602,7 @@ def payment_reverse(
         message=f"Payment {payment.number} returned: {ReturnReason(reason).label}"
         + (f"; fee {charge}" if charge else ""),
     )
+    run_listeners(action="reversed", payment=payment, account=account, actor=actor)
     return payment
 
 
