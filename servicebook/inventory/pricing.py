@@ -1,0 +1,149 @@
+"""Prices of catalog items for an account on a date: `prices_for`, the one selector quotes
+and sales orders call.
+
+The rule (docs/inventory.md): the most specific price list wins — a list for the account
+(its contract prices) over a list for the account's customer class over the catalog price.
+Within a level, the highest priority wins, then the latest valid-from (then the newest
+list). Within the winning list, the best quantity break is the line with the largest
+minimum quantity not above the quantity ordered; a list with no break low enough for the
+quantity does not apply, and the next one is tried. A line gives a unit price, or a percent
+off the catalog price (rounded half-up to the cent).
+
+It prices a whole quote in two queries whatever its length: the catalog items, then every
+candidate line of every list in force for the account, its class and those items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Q
+
+from servicebook.billing.models import CatalogItem
+from servicebook.core.errors import ValidationFailed
+from servicebook.core.money import to_money
+from servicebook.customers.models import Account
+
+from .choices import PriceSource
+from .models import PriceListLine
+
+HUNDRED = Decimal("100")
+LEVEL = {PriceSource.ACCOUNT: 2, PriceSource.CUSTOMER_CLASS: 1}
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """The price of one item at one quantity, and where it came from."""
+
+    catalog_item_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    catalog_price: Decimal
+    source: str  # PriceSource
+    price_list_id: int | None
+    price_list_name: str
+    explanation: str
+
+    @property
+    def amount(self) -> Decimal:
+        return to_money(self.unit_price * self.quantity)
+
+
+def _quantity(value) -> Decimal:
+    try:
+        qty = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationFailed({"quantity": [f"Not a quantity: {value!r}."]}) from exc
+    if not qty.is_finite() or qty <= 0:
+        raise ValidationFailed({"quantity": ["Enter a quantity above zero."]})
+    return qty
+
+
+def prices_for(
+    *,
+    account: Account,
+    items_with_qty: Iterable[tuple[int | CatalogItem, Decimal | int | str]],
+    on: dt.date,
+) -> dict[int, PriceQuote]:
+    """{catalog item id: PriceQuote} for each (item or item id, quantity) of a quote or
+    order, priced for `account` on the date `on`. An item listed twice is priced at the sum
+    of its quantities. Unknown items raise ValidationFailed naming them."""
+    wanted: dict[int, Decimal] = {}
+    for item, qty in items_with_qty:
+        item_id = item.pk if isinstance(item, CatalogItem) else int(item)
+        wanted[item_id] = wanted.get(item_id, Decimal("0")) + _quantity(qty)
+    if not wanted:
+        return {}
+    catalog = dict(CatalogItem.objects.filter(pk__in=wanted).values_list("pk", "price"))  # query 1
+    missing = sorted(set(wanted) - set(catalog))
+    if missing:
+        raise ValidationFailed({"items": [f"No catalog item {', '.join(map(str, missing))}."]})
+    rows = (
+        PriceListLine.objects.filter(
+            catalog_item_id__in=list(wanted),
+            price_list__active=True,
+            price_list__valid_from__lte=on,
+        )
+        .filter(Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
+        .filter(
+            Q(price_list__account_id=account.pk)
+            | Q(price_list__account__isnull=True, price_list__customer_class=account.customer_class)
+        )
+        .values_list(
+            "catalog_item_id",
+            "min_quantity",
+            "unit_price",
+            "percent_off",
+            "price_list_id",
+            "price_list__name",
+            "price_list__account_id",
+            "price_list__priority",
+            "price_list__valid_from",
+        )
+    )  # query 2
+    best: dict[int, tuple] = {}
+    for item_id, min_qty, unit_price, percent, list_id, name, acct, prio, since in rows:
+        if min_qty > wanted[item_id]:
+            continue  # a break above the quantity ordered
+        source = PriceSource.ACCOUNT if acct else PriceSource.CUSTOMER_CLASS
+        key = (LEVEL[source], prio, since, list_id, min_qty)
+        if item_id not in best or key > best[item_id][0]:
+            best[item_id] = (key, source, unit_price, percent, list_id, name, min_qty)
+    quotes: dict[int, PriceQuote] = {}
+    for item_id, qty in wanted.items():
+        catalog_price = to_money(catalog[item_id])
+        if item_id not in best:
+            quotes[item_id] = PriceQuote(
+                item_id,
+                qty,
+                catalog_price,
+                catalog_price,
+                PriceSource.CATALOG,
+                None,
+                "",
+                "Catalog price",
+            )
+            continue
+        _key, source, unit_price, percent, list_id, name, min_qty = best[item_id]
+        if unit_price is not None:
+            price = to_money(unit_price)
+            how = f"{price} each"
+        else:
+            price = to_money(catalog_price * (HUNDRED - Decimal(percent)) / HUNDRED)
+            how = f"{Decimal(percent).normalize():f}% off the catalog price {catalog_price}"
+        level = "account" if source == PriceSource.ACCOUNT else "customer-class"
+        brk = f" from {min_qty.normalize():f}" if min_qty > 1 else ""
+        quotes[item_id] = PriceQuote(
+            item_id,
+            qty,
+            price,
+            catalog_price,
+            source,
+            list_id,
+            name,
+            f"{level} price list “{name}”{brk}: {how}",
+        )
+    return quotes
