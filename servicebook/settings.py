@@ -267,7 +267,22 @@ PERIODIC_TASKS = [
     ("servicebook.core.tasks.prune_task_results", 24 * 60 * 60),
     ("servicebook.workorders.tasks.pm_generate", env_int("PM_GENERATE_INTERVAL_SECONDS", 3600)),
     ("servicebook.payments.tasks.prune_idempotency_records", 6 * 60 * 60),
+    ("servicebook.integrations.tasks.webhooks_sweep", env_int("WEBHOOK_SWEEP_SECONDS", 30)),
 ]
+# Outbound webhooks (docs/integrations.md). An endpoint may override the timeout and the
+# attempts; the backoff before attempt n+1 is base * 2**(n-1) capped at max, with jitter
+# (a random share of up to WEBHOOK_BACKOFF_JITTER percent taken off) so retries spread out.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_BACKOFF_BASE_SECONDS = float(env("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))
+WEBHOOK_BACKOFF_MAX_SECONDS = float(env("WEBHOOK_BACKOFF_MAX_SECONDS", str(6 * 60 * 60)))
+WEBHOOK_BACKOFF_JITTER = env_int("WEBHOOK_BACKOFF_JITTER", 50)
+# A claim older than this is a worker that died mid-send: the delivery is due again.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 120)
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 50)
+WEBHOOK_RESPONSE_EXCERPT_CHARS = env_int("WEBHOOK_RESPONSE_EXCERPT_CHARS", 500)
+# How old a signature's timestamp may be when a receiver (and our own verifier) checks it.
+WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = env_int("WEBHOOK_SIGNATURE_TOLERANCE_SECONDS", 300)
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
 
 # --- API --------------------------------------------------------------------------------------
