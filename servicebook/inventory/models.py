@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from servicebook.billing.models import CatalogItem, Invoice
 from servicebook.core.models import TimeStampedModel
-from servicebook.customers.models import Account
 from servicebook.customers.choices import CustomerClass
+from servicebook.customers.models import Account
 
 from .choices import (
     MoveKind,

@@ -339,8 +339,8 @@ def purchase_order_receive(
         raise ValidationFailed(errors)
     if not taken:
         raise ValidationFailed({"quantities": ["Enter what arrived on at least one line."]})
-    from .models import StockMove
     from .choices import MoveKind
+    from .models import StockMove
 
     for line_id, qty in taken.items():
         line = lines[line_id]
