@@ -8,6 +8,9 @@ class CaseType(models.TextChoices):
     TROUBLE_TICKET = "trouble_ticket", "Trouble ticket"
     ESCALATION = "escalation", "Escalation"
     CALLBACK = "callback", "Callback"
+    # Meter tampering, a bypass, service taken after disconnection: revenue protection's
+    # investigators work these (routed to their queue), not the desk.
+    UNAUTHORIZED_USAGE = "unauthorized_usage", "Unauthorized-usage referral"
 
 
 class Priority(models.TextChoices):

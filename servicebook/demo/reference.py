@@ -518,6 +518,7 @@ SLA_TARGETS: dict[str, dict[str, tuple[int, int]]] = {
     "complaint": {"urgent": (60, 480), "high": (120, DAY), "normal": (240, 3 * DAY), "low": (DAY, 5 * DAY)},
     "billing_dispute": {"urgent": (60, DAY), "high": (120, 2 * DAY), "normal": (240, 5 * DAY), "low": (DAY, 10 * DAY)},
     "inquiry": {"urgent": (60, 240), "high": (120, DAY), "normal": (240, 2 * DAY), "low": (DAY, 5 * DAY)},
+    "unauthorized_usage": {"urgent": (120, 2 * DAY), "high": (DAY, 5 * DAY), "normal": (2 * DAY, 10 * DAY), "low": (3 * DAY, 20 * DAY)},
 }  # fmt: skip
 # Queues: (slug, name, description, the case types that land there by default).
 QUEUES = [
@@ -525,12 +526,14 @@ QUEUES = [
     ("billing", "Billing", "Billing disputes and adjustments", ["billing_dispute"]),
     ("technical-support", "Technical support", "Trouble tickets and outages", ["trouble_ticket"]),
     ("escalations", "Escalations", "Escalated cases and SLA risks, worked by tier II and supervisors", ["escalation"]),
+    ("revenue-protection", "Revenue protection", "Unauthorized-usage referrals, worked by investigators", ["unauthorized_usage"]),
 ]  # fmt: skip
 QUEUE_MEMBERS = {
     "customer-care": ["demo.rep", "demo.rep2", "demo.supervisor"],
     "billing": ["demo.billing", "demo.collections", "demo.rep2"],
     "technical-support": ["demo.rep2", "demo.dispatcher", "demo.admin-svc"],
     "escalations": ["demo.rep2", "demo.supervisor"],
+    "revenue-protection": ["demo.collections", "demo.supervisor"],
 }
 RESOLUTION_CODES = [
     # (code, label, case types it fits; empty = all)
@@ -547,6 +550,9 @@ RESOLUTION_CODES = [
     ("apology", "Apologised, no further action", ["complaint"]),
     ("callback-completed", "Called back, resolved on the call", ["callback"]),
     ("unable-to-reach", "Unable to reach the customer", ["callback", "inquiry"]),
+    ("usage-confirmed", "Unauthorized usage confirmed, usage back-billed", ["unauthorized_usage"]),
+    ("usage-unfounded", "No unauthorized usage found", ["unauthorized_usage"]),
+    ("referred-to-authorities", "Referred to the authorities", ["unauthorized_usage"]),
     ("duplicate", "Duplicate of another case", []),
     ("customer-withdrew", "Customer withdrew the request", []),
 ]  # fmt: skip
