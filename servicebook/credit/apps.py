@@ -1,3 +1,6 @@
+"""Payment arrangements, restoration, deposit policy, credit rating and bankruptcy:
+the account's standing (docs/credit.md)."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +8,10 @@ class CreditConfig(AppConfig):
     name = "servicebook.credit"
     label = "credit"
     verbose_name = "Credit"
+
+    def ready(self) -> None:
+        from servicebook.payments.hooks import register_listener
+
+        from .listeners import on_payment
+
+        register_listener(on_payment, key="credit")

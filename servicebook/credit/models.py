@@ -262,6 +262,22 @@ class ArrangementInstallment(models.Model):
         return self.amount - self.paid_amount
 
 
+class ArrangementPayment(models.Model):
+    """What one posted payment paid of an arrangement, so a returned payment takes exactly
+    that back, and a payment is counted once however often the hook hears of it."""
+
+    arrangement = models.ForeignKey(
+        PaymentArrangement, on_delete=models.CASCADE, related_name="payments"
+    )
+    payment = models.OneToOneField("payments.Payment", on_delete=models.PROTECT, related_name="+")
+    amount = money()
+    reversed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} -> {self.arrangement_id}: {self.amount}"
+
+
 # --- Deposits -------------------------------------------------------------------------------
 
 
@@ -274,6 +290,9 @@ class DepositPolicy(PolicyScope):
     due within days (another number in chapter 11)."""
 
     on_new_service = models.BooleanField(default=True)
+    new_service_days = models.PositiveSmallIntegerField(
+        default=30, help_text="An account opened within these days is new service"
+    )
     score_threshold = models.PositiveIntegerField(
         null=True, blank=True, help_text="Required at or above this score; blank: never"
     )

@@ -134,9 +134,7 @@ def credit_events_record_bulk(
                     "account_id"
                 )
             )
-        groups = list(
-            targets.order_by().values_list("customer_class", "jurisdiction").distinct()
-        )
+        groups = list(targets.order_by().values_list("customer_class", "jurisdiction").distinct())
         for customer_class, jurisdiction in groups:
             policy = policy_for(
                 CreditPolicy, customer_class=customer_class, jurisdiction=jurisdiction

@@ -35,7 +35,8 @@ def key(prefix: str = "credit") -> str:
 
 @pytest.fixture
 def limits(db):
-    for role, amount in {"billing": "1000.00", "collections": "500.00", "supervisor": "10000.00"}.items():
+    amounts = {"billing": "1000.00", "collections": "500.00", "supervisor": "10000.00"}
+    for role, amount in amounts.items():
         ApprovalLimit.objects.update_or_create(
             role=role, kind="refund", defaults={"max_amount": D(amount)}
         )
@@ -153,7 +154,10 @@ def deposit_policy(db):
 @pytest.fixture
 def restoration_policy(db):
     fee = make_catalog_item(
-        "restoration-fee", kind="fee", price="35.00", unit="each",
+        "restoration-fee",
+        kind="fee",
+        price="35.00",
+        unit="each",
         tax_code=make_tax_code("exempt", "0"),
     )
     return RestorationPolicy.objects.create(

@@ -114,7 +114,9 @@ def test_bulk_uses_each_groups_policy_and_is_idempotent_per_source(credit_policy
     commercial = make_account(actor=admin)
     Account.objects.filter(pk=commercial.pk).update(customer_class="commercial")
     CreditPolicy.objects.create(
-        name="Commercial", customer_class="commercial", points={"late_payment": 60},
+        name="Commercial",
+        customer_class="commercial",
+        points={"late_payment": 60},
         cash_only_threshold=50,
     )
     ids = [a.pk for a in residential] + [commercial.pk]
