@@ -21,6 +21,7 @@ from servicebook.integrations.api import urls as integrations_api
 from servicebook.inventory.api import urls as inventory_api
 from servicebook.ledger.api import urls as ledger_api
 from servicebook.payments.api import urls as payments_api
+from servicebook.quotes.api import urls as quotes_api
 from servicebook.receivables.api import urls as receivables_api
 from servicebook.scheduling.api import urls as scheduling_api
 from servicebook.workorders.api import urls as workorders_api
@@ -39,6 +40,7 @@ for app_api in (
     credit_api,
     receivables_api,
     integrations_api,
+    quotes_api,
 ):
     app_api.register(router)
 

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "servicebook.credit",
     "servicebook.receivables",
     "servicebook.integrations",
+    "servicebook.quotes",
     "servicebook.console",
     "servicebook.demo",
 ]

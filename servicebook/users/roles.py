@@ -86,6 +86,10 @@ class Cap:
     INTEGRATIONS_VIEW = "integrations.view"  # partners, delivery log, portal tasks
     INTEGRATIONS_TASKS = "integrations.tasks"  # tick off portal tasks, replay a delivery
     INTEGRATIONS_MANAGE = "integrations.manage"  # partners, endpoints, secrets, inbound tokens
+    QUOTES_VIEW = "quotes.view"  # customer and subcontractor quotes, out-of-scope requests
+    QUOTES_EDIT = "quotes.edit"  # write, revise and send customer quotes; convert accepted ones
+    QUOTES_SUBMIT = "quotes.submit"  # submit a subcontractor quote (own jobs for subcontractors)
+    QUOTES_APPROVE = "quotes.approve"  # approve or reject subcontractor quotes (within the limit)
 
 
 _DESK = {
@@ -315,6 +319,25 @@ _grant(Cap.INVENTORY_PURCHASE, Role.SERVICE_ADMIN, Role.SUPERVISOR)
 _grant(Cap.INTEGRATIONS_VIEW, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
 _grant(Cap.INTEGRATIONS_TASKS, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
 _grant(Cap.INTEGRATIONS_MANAGE, Role.SUPERVISOR)
+
+# --- Quotes (docs/quotes.md) ------------------------------------------------------------------
+# Desk roles see quotes; service administrators, coordinators and supervisors write and send
+# them; subcontractors submit quotes on their own jobs (staff may enter one for them);
+# coordinators and service administrators approve subcontractor quotes up to their
+# ApprovalLimit of kind subcontractor_quote (above it the quote waits for a higher limit).
+_grant(
+    Cap.QUOTES_VIEW,
+    Role.REP_1,
+    Role.REP_2,
+    Role.DISPATCHER,
+    Role.SERVICE_ADMIN,
+    Role.BILLING,
+    Role.SUPERVISOR,
+    Role.SUBCONTRACTOR,
+)
+_grant(Cap.QUOTES_EDIT, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
+_grant(Cap.QUOTES_SUBMIT, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR, Role.SUBCONTRACTOR)
+_grant(Cap.QUOTES_APPROVE, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
 
 
 def capabilities_for(role: str) -> frozenset[str]:

@@ -1115,6 +1115,10 @@ ENDPOINTS.update(
 # <<< integrations
 
 
+# >>> quotes: pages
+# <<< quotes
+
+
 def _named_patterns(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:

@@ -1317,6 +1317,10 @@ MATRIX.update(
 # <<< integrations
 
 
+# >>> quotes: api
+# <<< quotes
+
+
 # --- Walking the URL resolver ---------------------------------------------------------------
 
 

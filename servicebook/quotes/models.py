@@ -1,0 +1,3 @@
+"""Models of the quotes app."""
+
+from __future__ import annotations
