@@ -213,9 +213,12 @@ def item_update(*, item: Item, actor, **changes) -> Item:
     item = Item.objects.select_for_update(of=("self",)).get(pk=item.pk)
     errors: dict[str, list[str]] = {}
     values = _item_values(changes, errors)
-    if "sku" in values and "sku" not in errors:
-        if Item.objects.filter(sku=values["sku"]).exclude(pk=item.pk).exists():
-            errors["sku"] = ["Another item has that SKU."]
+    if (
+        "sku" in values
+        and "sku" not in errors
+        and Item.objects.filter(sku=values["sku"]).exclude(pk=item.pk).exists()
+    ):
+        errors["sku"] = ["Another item has that SKU."]
     if errors:
         raise ValidationFailed(errors)
     before = snapshot(item, list(values))
@@ -314,7 +317,7 @@ def price_list_line_set(
     a unit price or a percent off the catalog price. Setting it again replaces it."""
     require_capability(actor, Cap.INVENTORY_MANAGE)
     values = _line_values(unit_price=unit_price, percent_off=percent_off, min_quantity=min_quantity)
-    line, created = PriceListLine.objects.update_or_create(
+    line, _created = PriceListLine.objects.update_or_create(
         price_list=price_list,
         catalog_item=catalog_item,
         min_quantity=values.pop("min_quantity"),
