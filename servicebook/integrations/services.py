@@ -302,7 +302,7 @@ def portal_task_done(*, task: PortalTask, reference: str, actor) -> PortalTask:
     return task
 
 
-def delivery_replay(*, delivery: Delivery, actor) -> DeliveryAttempt | None:
+def delivery_replay(*, delivery: Delivery, actor, reason: str = "") -> DeliveryAttempt | None:
     """Send a delivered or dead delivery again, now, as a new attempt with the same event id
     (so the receiver can drop a duplicate). The claim and its audit row commit first; the
     POST happens outside any transaction; a failed replay leaves the delivery as it was
@@ -330,7 +330,8 @@ def delivery_replay(*, delivery: Delivery, actor) -> DeliveryAttempt | None:
             action="replay",
             obj=delivery,
             changes={"status": [current, DeliveryStatus.DELIVERING]},
-            message=f"Replay by hand of event {delivery.event.event_id}",
+            message=f"Replay by hand of event {delivery.event.event_id}"
+            + (f": {reason.strip()}" if reason and reason.strip() else ""),
         )
     fresh = Delivery.objects.select_related("event", "endpoint").get(pk=delivery.pk)
     attempt = sender.send_claimed(fresh, by=actor)
