@@ -400,6 +400,9 @@ CONTACT_PBX_TIME_ZONE = env("CONTACT_PBX_TIME_ZONE", TIME_ZONE)
 CONTACT_CALLBACK_PRIORITY = env("CONTACT_CALLBACK_PRIORITY", "high")
 # The user that opens callback cases for messages fed by the command (needs cases.work).
 CONTACT_INTAKE_USERNAME = env("CONTACT_INTAKE_USERNAME", "")
+# The longest shift the schedule accepts: an end time before the start is the next day (a
+# night shift), so this is what catches a start and end typed the wrong way round.
+CONTACT_SHIFT_MAX_HOURS = env_int("CONTACT_SHIFT_MAX_HOURS", 16)
 
 # --- Scheduling and dispatch (docs/scheduling.md) -----------------------------------------------
 # Documents that must be on file (and current) before a technician may be dispatched.

@@ -186,7 +186,11 @@ class ShiftEditForm(PagedForm):
 
     day = forms.DateField(label="Day", widget=DateInput)
     starts_at = forms.TimeField(label="Start", widget=TimeInput)
-    ends_at = forms.TimeField(label="End", widget=TimeInput)
+    ends_at = forms.TimeField(
+        label="End",
+        widget=TimeInput,
+        help_text="Before the start: the next day (a night shift).",
+    )
     break_minutes = forms.IntegerField(
         label="Break (minutes)",
         min_value=0,
@@ -201,9 +205,13 @@ class ShiftEditForm(PagedForm):
         from .schedule import local_instant
 
         data = self.cleaned_data
+        day, starts, ends = data["day"], data["starts_at"], data["ends_at"]
+        # 22:00-06:00 is a night shift ending the next morning; the service refuses one
+        # longer than CONTACT_SHIFT_MAX_HOURS (times typed the wrong way round).
+        end_day = day + dt.timedelta(days=1) if ends <= starts else day
         return (
-            local_instant(data["day"], data["starts_at"]),
-            local_instant(data["day"], data["ends_at"]),
+            local_instant(day, starts),
+            local_instant(end_day, ends),
             data.get("break_minutes") or 0,
         )
 

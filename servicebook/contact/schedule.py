@@ -27,8 +27,8 @@ from servicebook.users.models import User
 from servicebook.users.roles import Cap
 
 from .models import Shift, Team
-from .services import recompute_shift_overlap, shift_schedule
-from .timeutil import business_day, seconds_between
+from .services import recompute_shift_overlap, shift_length, shift_schedule
+from .timeutil import business_day
 
 OVERLAP_MESSAGE = "This overlaps another shift of the agent."
 
@@ -57,15 +57,6 @@ def _overlaps(agent_id: int, starts_at: dt.datetime, ends_at: dt.datetime, *, ex
     return qs.exists()
 
 
-def _validate(starts_at: dt.datetime, ends_at: dt.datetime, break_minutes: int) -> int:
-    if ends_at <= starts_at:
-        raise ValidationFailed({"ends_at": ["A shift ends after it starts."]})
-    scheduled = seconds_between(starts_at, ends_at)
-    if break_minutes < 0 or break_minutes * 60 >= scheduled:
-        raise ValidationFailed({"break_minutes": ["Breaks cannot fill the whole shift."]})
-    return scheduled
-
-
 @transaction.atomic
 def shift_add(
     *, agent, starts_at: dt.datetime, ends_at: dt.datetime, break_minutes: int = 0, actor
@@ -90,7 +81,7 @@ def shift_update(
     require_capability(actor, Cap.CONTACT_SUPERVISE)
     _lock_agent(shift.agent)
     shift = Shift.objects.get(pk=shift.pk)
-    scheduled = _validate(starts_at, ends_at, break_minutes)
+    scheduled = shift_length(starts_at, ends_at, break_minutes)
     if _overlaps(shift.agent_id, starts_at, ends_at, exclude=shift.pk):
         raise ValidationFailed({"starts_at": [OVERLAP_MESSAGE]})
     before = snapshot(shift, ["starts_at", "ends_at", "day", "break_minutes"])

@@ -269,16 +269,27 @@ def recompute_shift_overlap(agent_id: int, start: dt.datetime, end: dt.datetime)
 
 
 @transaction.atomic
+def shift_length(starts_at: dt.datetime, ends_at: dt.datetime, break_minutes: int) -> int:
+    """The scheduled seconds of a shift, or ValidationFailed naming the field at fault: it
+    ends after it starts, lasts at most CONTACT_SHIFT_MAX_HOURS (a night shift is fine;
+    times typed the wrong way round are not) and its breaks do not fill it."""
+    if ends_at <= starts_at:
+        raise ValidationFailed({"ends_at": ["A shift ends after it starts."]})
+    scheduled = seconds_between(starts_at, ends_at)
+    longest = settings.CONTACT_SHIFT_MAX_HOURS
+    if scheduled > longest * 3600:
+        raise ValidationFailed({"ends_at": [f"A shift lasts at most {longest} hours."]})
+    if break_minutes < 0 or break_minutes * 60 >= scheduled:
+        raise ValidationFailed({"break_minutes": ["Breaks cannot fill the whole shift."]})
+    return scheduled
+
+
 def shift_schedule(
     *, agent, starts_at: dt.datetime, ends_at: dt.datetime, break_minutes: int = 0, actor
 ) -> Shift:
     """Schedule a shift for an agent; attendance and adherence are measured against it."""
     require_capability(actor, Cap.CONTACT_SUPERVISE)
-    if ends_at <= starts_at:
-        raise ValidationFailed({"ends_at": ["A shift ends after it starts."]})
-    scheduled = seconds_between(starts_at, ends_at)
-    if break_minutes * 60 >= scheduled:
-        raise ValidationFailed({"break_minutes": ["Breaks cannot fill the whole shift."]})
+    scheduled = shift_length(starts_at, ends_at, break_minutes)
     if Shift.objects.filter(agent=agent, starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
         # Overlapping shifts would count the same time twice; the unique key guards the
         # exact duplicate, this message the partial overlap (a supervisor's typo).

@@ -656,3 +656,33 @@ def test_script_editor_costs_the_same_for_more_steps(tree, supervisor):
             actor=supervisor,
         )
     assert _queries(client, url) == few
+
+
+def test_a_night_shift_ends_the_next_morning(agent, supervisor):
+    response = _post(
+        _client(supervisor),
+        _schedule_url(),
+        reverse("contact:shift_add"),
+        {"agent": agent.pk, "day": "2026-02-11", "starts_at": "22:00", "ends_at": "06:00"},
+    )
+    assert response.status_code == 302
+    shift = Shift.objects.get()
+    assert timezone.localtime(shift.starts_at).strftime("%Y-%m-%d %H:%M") == "2026-02-11 22:00"
+    assert timezone.localtime(shift.ends_at).strftime("%Y-%m-%d %H:%M") == "2026-02-12 06:00"
+    assert (shift.day, shift.scheduled_seconds) == (dt.date(2026, 2, 11), 8 * 3600)
+
+
+def test_a_shift_longer_than_the_setting_is_refused_on_the_end_field(agent, supervisor, settings):
+    settings.CONTACT_SHIFT_MAX_HOURS = 12
+    response = _post(
+        _client(supervisor),
+        _schedule_url(),
+        reverse("contact:shift_add"),
+        {"agent": agent.pk, "day": "2026-02-11", "starts_at": "06:00", "ends_at": "19:00"},
+    )
+    assert response.status_code == 400
+    errors = re.search(
+        r'id="id_newshift_ends_at_errors"[^>]*>(.*?)</ul>', response.content.decode(), re.S
+    )
+    assert errors and "at most 12 hours" in errors.group(1)
+    assert not Shift.objects.exists()
