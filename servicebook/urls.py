@@ -18,6 +18,7 @@ urlpatterns = [
     path("credit/", include("servicebook.credit.urls")),
     path("receivables/", include("servicebook.receivables.urls")),
     path("integrations/", include("servicebook.integrations.urls")),
+    path("quotes/q/", include("servicebook.quotes.public_urls")),  # the customer's link, public
     path("quotes/", include("servicebook.quotes.urls")),
     path("auth/", include("servicebook.users.urls")),
     path("api/", include("servicebook.api_urls")),

@@ -1,7 +1,24 @@
-"""Pages of the quotes app."""
+"""Pages of the quotes app (the customer's link pages are in public_urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "quotes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.quote_list, name="list"),
+    path("new/<int:account_pk>/", views.quote_new, name="new"),
+    path("<int:pk>/", views.quote_detail, name="detail"),
+    path("<int:pk>/pdf/", views.quote_pdf, name="pdf"),
+    path("<int:pk>/lines/", views.quote_line_add, name="line_add"),
+    path("<int:pk>/lines/<int:line_pk>/remove/", views.quote_line_remove, name="line_remove"),
+    path("<int:pk>/options/", views.quote_option_add, name="option_add"),
+    path("<int:pk>/send/", views.quote_send, name="send"),
+    path("<int:pk>/revise/", views.quote_revise, name="revise"),
+    path("<int:pk>/invoice/", views.quote_invoice, name="invoice"),
+    path("subcontractor/", views.sub_queue, name="sub_queue"),
+    path("subcontractor/<int:pk>/", views.sub_detail, name="sub_detail"),
+    path("subcontractor/<int:pk>/approve/", views.sub_approve, name="sub_approve"),
+    path("subcontractor/<int:pk>/reject/", views.sub_reject, name="sub_reject"),
+]

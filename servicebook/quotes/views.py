@@ -1,0 +1,307 @@
+"""Pages of the quotes app: the quote list and page (options, lines, send, revise, invoice,
+PDF), the New-quote action of the account page, and the subcontractor quotes' review queue
+with approve and reject. The customer's link pages are in public_views.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from servicebook.core.errors import ServiceError
+from servicebook.core.permissions import capability_required
+from servicebook.core.views import button_action, form_action
+from servicebook.customers.selectors import account_get
+from servicebook.users.roles import Cap
+
+from . import documents, selectors, services, subcontract
+from .choices import QuoteStatus, SubQuoteStatus
+from .forms import (
+    ApproveForm,
+    LineAddForm,
+    OptionAddForm,
+    QuoteCreateForm,
+    RejectForm,
+    SendForm,
+)
+
+PAGE_SIZE = 50
+
+
+@capability_required(Cap.QUOTES_VIEW)
+def quote_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in QuoteStatus.values:
+        status = ""
+    quotes = selectors.quote_list(user=request.user, status=status)
+    page = Paginator(quotes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "quotes/quote_list.html",
+        {"page": page, "status": status, "statuses": QuoteStatus.choices},
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def quote_new(request: HttpRequest, account_pk: int) -> HttpResponse:
+    """Open a draft quote on an account (the account page's New quote) and go to it."""
+    account = account_get(user=request.user, pk=account_pk)
+    form = QuoteCreateForm(request.POST)
+
+    def call(data):
+        return services.quote_create(
+            account=account,
+            title=data["title"],
+            options=form.option_labels(),
+            work_type=data["work_type"],
+            valid_until=data.get("valid_until"),
+            actor=request.user,
+        )
+
+    return form_action(
+        request,
+        form,
+        call,
+        done="Draft quote opened: add its lines, then send it.",
+        success_url=lambda quote: reverse("quotes:detail", args=[quote.pk]),
+        failed=lambda form, status: render(
+            request, "quotes/quote_new.html", {"form": form, "account": account}, status=status
+        ),
+    )
+
+
+def _page(request, pk: int, *, forms: dict | None = None, status: int = 200) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    context = {
+        **documents.quote_context(quote),
+        "history": selectors.quote_history(quote),
+        "line_form": LineAddForm(),
+        "option_form": OptionAddForm(),
+        "send_form": SendForm(),
+        "can_invoice": quote.status == QuoteStatus.CONVERTED
+        and quote.invoice_id is None
+        and quote.converted_work_order.status in ("completed", "closed"),
+        **(forms or {}),
+    }
+    return render(request, "quotes/quote_detail.html", context, status=status)
+
+
+@capability_required(Cap.QUOTES_VIEW)
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, pk)
+
+
+@capability_required(Cap.QUOTES_VIEW)
+def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    response = HttpResponse(documents.quote_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="quote-{quote.number}-{quote.revision}.pdf"'
+    )
+    return response
+
+
+def _action(request, pk, *, key, form, call, done):
+    return form_action(
+        request,
+        form,
+        call,
+        done=done,
+        success_url=reverse("quotes:detail", args=[pk]),
+        failed=lambda form, status: _page(request, pk, forms={f"{key}_form": form}, status=status),
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def quote_line_add(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    form = LineAddForm(request.POST)
+
+    def call(data):
+        option = get_object_or_404(quote.options, pk=data["option"])
+        return services.quote_line_add(
+            option=option,
+            catalog_item=data["catalog_item"],
+            quantity=data["quantity"],
+            description=data.get("description", ""),
+            actor=request.user,
+        )
+
+    return _action(request, pk, key="line", form=form, call=call, done="Line added.")
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def quote_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    from .models import QuoteLine
+
+    line = get_object_or_404(
+        QuoteLine.objects.select_related("option"), pk=line_pk, option__quote=quote
+    )
+    return button_action(
+        request,
+        lambda: services.quote_line_remove(line=line, actor=request.user),
+        done="Line removed.",
+        success_url=reverse("quotes:detail", args=[pk]),
+        failed=lambda status: _page(request, pk, status=status),
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def quote_option_add(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    form = OptionAddForm(request.POST)
+    return _action(
+        request,
+        pk,
+        key="option",
+        form=form,
+        call=lambda data: services.quote_option_add(
+            quote=quote, label=data["label"], actor=request.user
+        ),
+        done="Option added.",
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    form = SendForm(request.POST)
+    return _action(
+        request,
+        pk,
+        key="send",
+        form=form,
+        call=lambda data: services.quote_send(
+            quote=quote,
+            to_email=data.get("to_email", ""),
+            base_url=request.build_absolute_uri("/"),
+            actor=request.user,
+        ),
+        done="Quote sent: the customer has the PDF and the link.",
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def quote_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    try:
+        new = services.quote_revise(quote=quote, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return _page(request, pk, status=exc.status_code)
+    messages.success(request, f"Revision {new.revision} opened; the earlier one is kept.")
+    return redirect("quotes:detail", new.pk)
+
+
+@require_POST
+@capability_required(Cap.BILLING_ISSUE)
+def quote_invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    return button_action(
+        request,
+        lambda: services.quote_invoice(quote=quote, actor=request.user),
+        done="Invoice issued for the done work.",
+        success_url=reverse("quotes:detail", args=[pk]),
+        failed=lambda status: _page(request, pk, status=status),
+    )
+
+
+# --- Subcontractor quotes -------------------------------------------------------------------
+
+
+@capability_required(Cap.QUOTES_VIEW)
+def sub_queue(request: HttpRequest) -> HttpResponse:
+    """The review queue: open quotes (submitted or escalated) oldest first, or a status."""
+    status = request.GET.get("status", "open")
+    if status not in ("open", "", *SubQuoteStatus.values):
+        status = "open"
+    page = Paginator(selectors.subquote_queue(user=request.user, status=status), PAGE_SIZE)
+    return render(
+        request,
+        "quotes/sub_queue.html",
+        {
+            "page": page.get_page(request.GET.get("page")),
+            "status": status,
+            "statuses": SubQuoteStatus.choices,
+        },
+    )
+
+
+def _sub_page(request, pk: int, *, forms: dict | None = None, status: int = 200):
+    quote = selectors.subquote_get(user=request.user, pk=pk)
+    context = {
+        "quote": quote,
+        "lines": list(quote.lines.all()),
+        "approve_form": ApproveForm(),
+        "reject_form": RejectForm(),
+        "may_approve": subcontract.roles_that_may_approve(quote.total),
+        **(forms or {}),
+    }
+    return render(request, "quotes/sub_detail.html", context, status=status)
+
+
+@capability_required(Cap.QUOTES_VIEW)
+def sub_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sub_page(request, pk)
+
+
+def _sub_action(request, pk, *, key, form, call, done):
+    return form_action(
+        request,
+        form,
+        call,
+        done=done,
+        success_url=reverse("quotes:sub_detail", args=[pk]),
+        failed=lambda form, status: _sub_page(
+            request, pk, forms={f"{key}_form": form}, status=status
+        ),
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_APPROVE)
+def sub_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.subquote_get(user=request.user, pk=pk)
+
+    def call(data):
+        result = subcontract.subquote_approve(
+            quote=quote, note=data.get("note", ""), actor=request.user
+        )
+        if result.status == SubQuoteStatus.ESCALATED:
+            messages.warning(request, result.escalation_note)
+        return result
+
+    return _sub_action(
+        request,
+        pk,
+        key="approve",
+        form=ApproveForm(request.POST),
+        call=call,
+        done="Decision recorded.",
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_APPROVE)
+def sub_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.subquote_get(user=request.user, pk=pk)
+    return _sub_action(
+        request,
+        pk,
+        key="reject",
+        form=RejectForm(request.POST),
+        call=lambda data: subcontract.subquote_reject(
+            quote=quote, reason=data["reason"], actor=request.user
+        ),
+        done="Quote rejected; the subcontractor sees the reason.",
+    )
