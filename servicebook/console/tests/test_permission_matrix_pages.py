@@ -30,6 +30,8 @@ NAMESPACES = (
     "scheduling",
     "contact",
     "receivables",
+    "inventory",
+    "integrations",
 )
 
 
@@ -1108,10 +1110,328 @@ ENDPOINTS.update(
 
 
 # >>> inventory: pages
+def _inv(w) -> dict:
+    """The inventory objects, made on first use: a vendor, two locations, a stocked item,
+    a price list, purchase orders in each state an action needs, and sales orders."""
+    if "inventory" not in w:
+        from servicebook.core.testing.factories import make_catalog_item
+        from servicebook.inventory import purchasing, sales
+        from servicebook.inventory import services as inv
+        from servicebook.users.models import ApprovalLimit
+
+        admin = make_user("admin")
+        for role in ("service_admin", "supervisor", "admin"):
+            ApprovalLimit.objects.get_or_create(
+                role=role, kind="purchase_order", defaults={"max_amount": "10000"}
+            )
+        part = make_catalog_item("matrix-part", kind="part", price="25.00", revenue_code="4300")
+        vendor = inv.vendor_create(
+            code="matrix-v", name="Matrix Supply", email="po@matrix.example", actor=admin
+        )
+        store = inv.warehouse_create(code="matrix-main", name="Main", actor=admin)
+        branch = inv.warehouse_create(code="matrix-branch", name="Branch", actor=admin)
+        item = inv.item_create(
+            catalog_item=part,
+            sku="MTX-1",
+            preferred_vendor=vendor,
+            reorder_point="100",
+            reorder_quantity="10",
+            standard_cost="9.00",
+            actor=admin,
+        )
+        inv.stock_receive(item=item, warehouse=store, quantity="50", actor=admin)
+        import datetime as dt
+
+        price_list = inv.price_list_create(
+            name="Matrix residential",
+            customer_class="residential",
+            valid_from=dt.date(2026, 1, 1),
+            actor=admin,
+        )
+        inv.price_list_line_set(price_list=price_list, catalog_item=part, percent_off="5",
+                                actor=admin)  # fmt: skip
+
+        def order(*steps):
+            po = purchasing.purchase_order_create(vendor=vendor, deliver_to=store, actor=admin)
+            purchasing.purchase_order_line_add(order=po, item=item, quantity="4", actor=admin)
+            for step in steps:
+                step(po)
+            po.refresh_from_db()
+            return po
+
+        submit = lambda po: purchasing.purchase_order_submit(order=po, actor=admin)  # noqa: E731
+        approve = lambda po: purchasing.purchase_order_approve(order=po, actor=admin)  # noqa: E731
+        receive = lambda po: purchasing.purchase_order_receive(  # noqa: E731
+            order=po, warehouse=store, quantities={po.lines.get().pk: "4"}, actor=admin
+        )
+
+        def sale(*steps):
+            so = sales.sales_order_create(account=w["account"], warehouse=store, actor=admin)
+            sales.sales_order_line_add(order=so, catalog_item=part, quantity="1", actor=admin)
+            for step in steps:
+                step(order=so, actor=admin)
+            so.refresh_from_db()
+            return so
+
+        w["inventory"] = {
+            "vendor": vendor,
+            "store": store,
+            "branch": branch,
+            "item": item,
+            "part": part,
+            "price_list": price_list,
+            "po_draft": order(),
+            "po_waiting": order(submit),
+            "po_approved": order(submit, approve),
+            "po_received": order(submit, approve, receive),
+            "sale_draft": sale(),
+            "sale_confirmed": sale(sales.sales_order_confirm),
+            "sale_fulfilled": sale(sales.sales_order_confirm, sales.sales_order_fulfil),
+        }
+    return w["inventory"]
+
+
+def _inv_pk(name: str):
+    return lambda w: {"pk": _inv(w)[name].pk}
+
+
+def _inv_file(text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv")
+
+
+ENDPOINTS.update(
+    {
+        "inventory:items": ("get", lambda w: {}, None),
+        "inventory:item_add": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "catalog_item": __import__(
+                    "servicebook.core.testing.factories", fromlist=["x"]
+                ).make_catalog_item("matrix-new-part", kind="part").pk,
+                "sku": "MTX-NEW",
+                "reorder_point": "1",
+                "reorder_quantity": "5",
+                "standard_cost": "1.00",
+            },
+        ),
+        "inventory:items_export": ("get", lambda w: {}, None),
+        "inventory:items_import": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "file": _inv_file(
+                    "catalog_code,sku,reorder_point\nmatrix-part,MTX-1,7\nnope,X-2,1\n"
+                ),
+                "dry_run": "on",
+            },
+        ),
+        "inventory:item_detail": ("get", _inv_pk("item"), None),
+        "inventory:stock_receive": (
+            "post",
+            _inv_pk("item"),
+            lambda w: {"warehouse": _inv(w)["store"].pk, "quantity": "2"},
+        ),
+        "inventory:stock_transfer": (
+            "post",
+            _inv_pk("item"),
+            lambda w: {
+                "from_warehouse": _inv(w)["store"].pk,
+                "to_warehouse": _inv(w)["branch"].pk,
+                "quantity": "2",
+            },
+        ),
+        "inventory:stock_count": (
+            "post",
+            _inv_pk("item"),
+            lambda w: {"warehouse": _inv(w)["store"].pk, "counted": "30", "reason": "Count"},
+        ),
+        "inventory:warehouses": ("get", lambda w: {}, None),
+        "inventory:warehouse_add": (
+            "post",
+            lambda w: {},
+            lambda w: {"code": "matrix-new", "name": "New site", "kind": "site"},
+        ),
+        "inventory:vendors": ("get", lambda w: {}, None),
+        "inventory:vendor_add": (
+            "post",
+            lambda w: {},
+            lambda w: {"code": "matrix-v2", "name": "Second supplier", "kind": "vendor"},
+        ),
+        "inventory:price_lists": ("get", lambda w: {}, None),
+        "inventory:price_list_add": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "name": "Commercial",
+                "customer_class": "commercial",
+                "valid_from": "2026-01-01",
+                "priority": "0",
+            },
+        ),
+        "inventory:price_list_detail": ("get", _inv_pk("price_list"), None),
+        "inventory:price_list_line_set": (
+            "post",
+            _inv_pk("price_list"),
+            lambda w: {"catalog_item": _inv(w)["part"].pk, "min_quantity": "10",
+                       "unit_price": "20.00"},  # fmt: skip
+        ),
+        "inventory:price_list_export": ("get", _inv_pk("price_list"), None),
+        "inventory:price_list_import": (
+            "post",
+            _inv_pk("price_list"),
+            lambda w: {"file": _inv_file("item_code,min_quantity,unit_price\nmatrix-part,5,21\n")},
+        ),
+        "inventory:price_check": ("get", lambda w: {}, None),
+        "inventory:reorder": ("get", lambda w: {}, None),
+        "inventory:reorder_draft": (
+            "post",
+            lambda w: {"vendor_pk": _inv(w)["vendor"].pk},
+            lambda w: {},
+        ),
+        "inventory:po_list": ("get", lambda w: {}, None),
+        "inventory:po_add": ("post", lambda w: {}, lambda w: {"vendor": _inv(w)["vendor"].pk}),
+        "inventory:po_detail": ("get", _inv_pk("po_approved"), None),
+        "inventory:po_pdf": ("get", _inv_pk("po_draft"), None),
+        "inventory:po_line_add": (
+            "post",
+            _inv_pk("po_draft"),
+            lambda w: {"description": "Crane hire", "quantity": "1", "unit_cost": "300"},
+        ),
+        "inventory:po_submit": ("post", _inv_pk("po_draft"), lambda w: {}),
+        "inventory:po_approve": ("post", _inv_pk("po_waiting"), lambda w: {"note": "ok"}),
+        "inventory:po_reject": ("post", _inv_pk("po_waiting"), lambda w: {"reason": "No"}),
+        "inventory:po_cancel": ("post", _inv_pk("po_draft"), lambda w: {"reason": "Not needed"}),
+        "inventory:po_send": (
+            "post",
+            _inv_pk("po_approved"),
+            lambda w: {"to_email": "po@matrix.example"},
+        ),
+        "inventory:po_receive": (
+            "post",
+            _inv_pk("po_approved"),
+            lambda w: {
+                "warehouse": _inv(w)["store"].pk,
+                f"line_{_inv(w)['po_approved'].lines.get().pk}": "1",
+            },
+        ),
+        "inventory:po_match": (
+            "post",
+            _inv_pk("po_received"),
+            lambda w: {"bill_number": "B-9", "amount": "36.00"},
+        ),
+        "inventory:sale_new": (
+            "post",
+            lambda w: {"account_pk": w["account"].pk},
+            lambda w: {"warehouse": _inv(w)["store"].pk},
+        ),
+        "inventory:sale_detail": ("get", _inv_pk("sale_draft"), None),
+        "inventory:sale_line_add": (
+            "post",
+            _inv_pk("sale_draft"),
+            lambda w: {"catalog_item": _inv(w)["part"].pk, "quantity": "2"},
+        ),
+        "inventory:sale_confirm": ("post", _inv_pk("sale_draft"), lambda w: {}),
+        "inventory:sale_fulfil": ("post", _inv_pk("sale_confirmed"), lambda w: {}),
+        "inventory:sale_cancel": ("post", _inv_pk("sale_confirmed"), lambda w: {}),
+        "inventory:sale_invoice": ("post", _inv_pk("sale_fulfilled"), lambda w: {}),
+        "inventory:sale_counter": ("post", _inv_pk("sale_draft"), lambda w: {}),
+    }
+)
 # <<< inventory
 
 
 # >>> integrations: pages
+def _integ(w) -> dict:
+    """The integrations objects, made on first use: a webhook partner with an endpoint
+    (to a closed local port) and a token, a portal partner, both linked to a cancelled work
+    order, so there is a dead delivery and an open portal task."""
+    if "integrations" not in w:
+        from servicebook.core.testing.factories import make_work_order
+        from servicebook.integrations import delivery as sender
+        from servicebook.integrations import services as integ
+        from servicebook.integrations.models import Delivery, PortalTask
+        from servicebook.workorders.services import workorder_cancel
+
+        boss = make_user("supervisor")
+        admin = make_user("admin")
+        hooks = integ.partner_create(
+            name="Matrix Warranty", kind="warranty", connector="webhook", actor=boss
+        )
+        portal = integ.partner_create(
+            name="Matrix Portal", kind="carrier", connector="portal", actor=boss
+        )
+        spare = integ.partner_create(
+            name="Matrix Spare", kind="other", connector="portal", actor=boss
+        )
+        endpoint, _ = integ.endpoint_create(
+            partner=hooks,
+            url="http://127.0.0.1:9/matrix",
+            event_types=["workorder.status_changed"],
+            max_attempts=1,
+            actor=boss,
+        )
+        token, _ = integ.token_issue(partner=hooks, actor=boss)
+        order = make_work_order(account=w["account"], actor=admin)
+        link = integ.link_create(partner=hooks, work_order=order, actor=boss)
+        integ.link_create(partner=portal, work_order=order, actor=boss)
+        workorder_cancel(work_order=order, reason="matrix", actor=admin)
+        sender.deliver_due()
+        w["integrations"] = {
+            "partner": hooks.pk,
+            "spare": spare.pk,
+            "endpoint": endpoint.pk,
+            "token": token.pk,
+            "order": order.pk,
+            "link": link.pk,
+            "delivery": Delivery.objects.get(endpoint=endpoint).pk,
+            "task": PortalTask.objects.get(partner=portal).pk,
+        }
+    return w["integrations"]
+
+
+def _ig(key):
+    return lambda w: {"pk": _integ(w)[key]}
+
+
+ENDPOINTS.update(
+    {
+        "integrations:partners": ("get", lambda w: {}, None),
+        "integrations:partner_create": (
+            "post",
+            lambda w: {},
+            lambda w: {"name": "New Partner", "kind": "lender", "connector": "webhook"},
+        ),
+        "integrations:partner_detail": ("get", _ig("partner"), None),
+        "integrations:partner_update": (
+            "post",
+            _ig("partner"),
+            lambda w: {"name": "Matrix Warranty", "kind": "warranty", "connector": "webhook"},
+        ),
+        "integrations:endpoint_create": (
+            "post",
+            _ig("partner"),
+            lambda w: {"url": "https://p.example/h", "event_types": ["workorder.status_changed"]}
+            | {"scope": "linked"},
+        ),
+        "integrations:token_issue": ("post", _ig("partner"), lambda w: {"label": "second"}),
+        "integrations:endpoint_toggle": ("post", _ig("endpoint"), lambda w: {}),
+        "integrations:token_revoke": ("post", _ig("token"), lambda w: {}),
+        "integrations:link_create": (
+            "post",
+            _ig("order"),
+            lambda w: {"partner": _integ(w)["spare"], "external_reference": "R-1"},
+        ),
+        "integrations:link_remove": ("post", _ig("link"), lambda w: {}),
+        "integrations:deliveries": ("get", lambda w: {}, None),
+        "integrations:delivery_detail": ("get", _ig("delivery"), None),
+        "integrations:delivery_replay": ("post", _ig("delivery"), lambda w: {}),
+        "integrations:portal_tasks": ("get", lambda w: {}, None),
+        "integrations:portal_task_done": ("post", _ig("task"), lambda w: {"reference": "P-1"}),
+    }
+)
 # <<< integrations
 
 
