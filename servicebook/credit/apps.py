@@ -10,8 +10,15 @@ class CreditConfig(AppConfig):
     verbose_name = "Credit"
 
     def ready(self) -> None:
+        from servicebook.core.navigation import register_link  # noqa: F401
+        from servicebook.customers.api.extensions import register_account_section
         from servicebook.payments.hooks import register_listener
 
+        from . import panels
+        from .api.views import account_sections
         from .listeners import on_payment
 
         register_listener(on_payment, key="credit")
+        panels.register()
+        for section in account_sections():
+            register_account_section(**section)

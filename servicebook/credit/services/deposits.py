@@ -59,7 +59,7 @@ def _user(actor):
 def average_monthly_billing(account: Account, *, on: dt.date, months: int) -> Decimal:
     """The account's invoices of the last `months` months (before `on`), divided by the
     number of months that had an invoice (a new account is not averaged down by months
-    it did not exist)."""
+    it did not exist). Not rounded: the deposit is rounded once, at the end."""
     since = months_before(on, months)
     invoices = OpenItem.objects.filter(
         account=account,
@@ -72,7 +72,7 @@ def average_monthly_billing(account: Account, *, on: dt.date, months: int) -> De
     billed_months = (
         invoices.annotate(m=TruncMonth("issued_on")).order_by().values("m").distinct().count()
     )
-    return to_money(total / billed_months) if billed_months else ZERO
+    return Decimal(total) / billed_months if billed_months else ZERO
 
 
 def deposit_amount_for(account: Account, policy: DepositPolicy, *, on: dt.date) -> Decimal:
