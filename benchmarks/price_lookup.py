@@ -12,7 +12,7 @@ rows are marked with the `bench-` prefix and reused by later runs). Each round p
 --quotes quotes of 50 distinct random items with random quantities (1-60, so the breaks
 matter) for a random account of the 40 (10 of them with their own contract list), on
 today's date; one untimed warm-up round first. Each figure is the median over the rounds
-of that round's percentile. It also reports the queries per quote (fixed: 2).
+of that round's percentile. It also reports the queries per quote (fixed: 3).
 
 Target (docs/benchmarks.md): p95 under 50 ms for a 50-line quote.
 """

@@ -9,8 +9,8 @@ minimum quantity not above the quantity ordered; a list with no break low enough
 quantity does not apply, and the next one is tried. A line gives a unit price, or a percent
 off the catalog price (rounded half-up to the cent).
 
-It prices a whole quote in two queries whatever its length: the catalog items, then every
-candidate line of every list in force for the account, its class and those items.
+It prices a whole quote in three queries whatever its length: the catalog items, the lists
+in force for the account and its class, and their lines for those items.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from servicebook.core.money import to_money
 from servicebook.customers.models import Account
 
 from .choices import PriceSource
-from .models import PriceListLine
+from .models import PriceList, PriceListLine
 
 HUNDRED = Decimal("100")
 LEVEL = {PriceSource.ACCOUNT: 2, PriceSource.CUSTOMER_CLASS: 1}
@@ -81,31 +81,31 @@ def prices_for(
     missing = sorted(set(wanted) - set(catalog))
     if missing:
         raise ValidationFailed({"items": [f"No catalog item {', '.join(map(str, missing))}."]})
+    # The lists in force for this account and its class: a handful of rows, so the lines
+    # query below is an index probe on (price list, item) instead of a join.
+    lists = {
+        pk: (name, account_id, priority, since)
+        for pk, name, account_id, priority, since in PriceList.objects.filter(
+            Q(account_id=account.pk)
+            | Q(account__isnull=True, customer_class=account.customer_class),
+            active=True,
+            valid_from__lte=on,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .values_list("pk", "name", "account_id", "priority", "valid_from")
+    }  # query 2
     rows = (
         PriceListLine.objects.filter(
-            catalog_item_id__in=list(wanted),
-            price_list__active=True,
-            price_list__valid_from__lte=on,
+            price_list_id__in=list(lists), catalog_item_id__in=list(wanted)
+        ).values_list(
+            "catalog_item_id", "min_quantity", "unit_price", "percent_off", "price_list_id"
         )
-        .filter(Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
-        .filter(
-            Q(price_list__account_id=account.pk)
-            | Q(price_list__account__isnull=True, price_list__customer_class=account.customer_class)
-        )
-        .values_list(
-            "catalog_item_id",
-            "min_quantity",
-            "unit_price",
-            "percent_off",
-            "price_list_id",
-            "price_list__name",
-            "price_list__account_id",
-            "price_list__priority",
-            "price_list__valid_from",
-        )
-    )  # query 2
+        if lists
+        else []
+    )  # query 3 (none when no list is in force)
     best: dict[int, tuple] = {}
-    for item_id, min_qty, unit_price, percent, list_id, name, acct, prio, since in rows:
+    for item_id, min_qty, unit_price, percent, list_id in rows:
+        name, acct, prio, since = lists[list_id]
         if min_qty > wanted[item_id]:
             continue  # a break above the quantity ordered
         source = PriceSource.ACCOUNT if acct else PriceSource.CUSTOMER_CLASS

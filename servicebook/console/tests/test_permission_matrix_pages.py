@@ -30,6 +30,7 @@ NAMESPACES = (
     "scheduling",
     "contact",
     "receivables",
+    "credit",
     "inventory",
     "integrations",
 )
@@ -1106,6 +1107,72 @@ ENDPOINTS.update(
 
 
 # >>> credit: pages
+def _credit(w) -> dict:
+    """The credit objects, made on first use: an active arrangement and a bankruptcy case
+    in force on the world's account (rows, as the pages only read or end them)."""
+    if "credit" not in w:
+        import datetime as dt
+        from decimal import Decimal
+
+        from servicebook.credit.models import Bankruptcy, PaymentArrangement
+
+        today = dt.date.today()
+        arrangement = PaymentArrangement.objects.create(
+            account=w["account"], arrears=Decimal("100.00"), installment_count=2, started_on=today
+        )
+        case = Bankruptcy.objects.create(
+            account=w["account"],
+            petition_date=today,
+            chapter="7",
+            court="D. Colo.",
+            case_number="26-0001",
+        )
+        w["credit"] = {"arrangement": arrangement.pk, "bankruptcy": case.pk}
+    return w["credit"]
+
+
+ENDPOINTS.update(
+    {
+        "credit:arrangement": ("get", lambda w: {"pk": w["account"].pk}, None),
+        "credit:arrangement_create": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"installments": "2"},
+        ),
+        "credit:arrangement_cancel": (
+            "post",
+            lambda w: {"pk": _credit(w)["arrangement"]},
+            lambda w: {"reason": "Paid another way"},
+        ),
+        "credit:restoration_open": ("post", lambda w: {"pk": w["account"].pk}, lambda w: {}),
+        "credit:deposit_waiver": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"kind": "guarantor", "detail": "Pat Doe"},
+        ),
+        "credit:bankruptcy": ("get", lambda w: {"pk": w["account"].pk}, None),
+        "credit:bankruptcy_file": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {
+                "petition_date": "2026-01-05",
+                "chapter": "13",
+                "court": "D. Colo.",
+                "case_number": "26-0002",
+            },
+        ),
+        "credit:bankruptcy_claim": (
+            "post",
+            lambda w: {"pk": _credit(w)["bankruptcy"]},
+            lambda w: {"amount": "10.00", "filed_on": "2030-01-01"},
+        ),
+        "credit:bankruptcy_close": (
+            "post",
+            lambda w: {"pk": _credit(w)["bankruptcy"]},
+            lambda w: {"status": "dismissed", "on": "2030-01-01"},
+        ),
+    }
+)
 # <<< credit
 
 
@@ -1148,8 +1215,9 @@ def _inv(w) -> dict:
             valid_from=dt.date(2026, 1, 1),
             actor=admin,
         )
-        inv.price_list_line_set(price_list=price_list, catalog_item=part, percent_off="5",
-                                actor=admin)  # fmt: skip
+        inv.price_list_line_set(
+            price_list=price_list, catalog_item=part, percent_off="5", actor=admin
+        )
 
         def order(*steps):
             po = purchasing.purchase_order_create(vendor=vendor, deliver_to=store, actor=admin)
@@ -1195,6 +1263,12 @@ def _inv_pk(name: str):
     return lambda w: {"pk": _inv(w)[name].pk}
 
 
+def _inv_new_part():
+    from servicebook.core.testing.factories import make_catalog_item
+
+    return make_catalog_item("matrix-new-part", kind="part")
+
+
 def _inv_file(text: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -1208,9 +1282,7 @@ ENDPOINTS.update(
             "post",
             lambda w: {},
             lambda w: {
-                "catalog_item": __import__(
-                    "servicebook.core.testing.factories", fromlist=["x"]
-                ).make_catalog_item("matrix-new-part", kind="part").pk,
+                "catalog_item": _inv_new_part().pk,
                 "sku": "MTX-NEW",
                 "reorder_point": "1",
                 "reorder_quantity": "5",
@@ -1275,8 +1347,11 @@ ENDPOINTS.update(
         "inventory:price_list_line_set": (
             "post",
             _inv_pk("price_list"),
-            lambda w: {"catalog_item": _inv(w)["part"].pk, "min_quantity": "10",
-                       "unit_price": "20.00"},  # fmt: skip
+            lambda w: {
+                "catalog_item": _inv(w)["part"].pk,
+                "min_quantity": "10",
+                "unit_price": "20.00",
+            },
         ),
         "inventory:price_list_export": ("get", _inv_pk("price_list"), None),
         "inventory:price_list_import": (
