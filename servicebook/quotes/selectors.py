@@ -19,7 +19,8 @@ from .subcontract import companies_of
 
 
 def _is_staff(user) -> bool:
-    return has_capability(user, Cap.QUOTES_VIEW) and user.role != Role.SUBCONTRACTOR
+    """Customer quotes are account data: quotes.view and accounts.view."""
+    return has_capability(user, Cap.QUOTES_VIEW) and has_capability(user, Cap.ACCOUNTS_VIEW)
 
 
 def quotes_visible_to(user) -> QuerySet[Quote]:
@@ -58,10 +59,7 @@ def quote_history(quote: Quote) -> list[Quote]:
 
 def account_quotes(account, limit: int = 10) -> list[Quote]:
     """The account page box: the latest quotes, one query."""
-    return list(
-        Quote.objects.filter(account=account)
-        .order_by("-created_at", "-id")[:limit]
-    )
+    return list(Quote.objects.filter(account=account).order_by("-created_at", "-id")[:limit])
 
 
 def subquotes_visible_to(user) -> QuerySet[SubcontractorQuote]:

@@ -139,7 +139,7 @@ def test_a_subcontractor_may_not_approve_and_a_dispatcher_needs_purchasing(sub_w
     )
     with pytest.raises(PermissionDenied):
         subcontract.subquote_approve(quote=quote, actor=sub_world["login"])
-    with pytest.raises(PermissionDenied, match="inventory.purchase"):
+    with pytest.raises(PermissionDenied, match=r"inventory\.purchase"):
         subcontract.subquote_approve(quote=quote, actor=make_user("dispatcher"))
     quote.refresh_from_db()
     assert quote.status == "submitted"
