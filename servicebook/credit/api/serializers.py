@@ -3,12 +3,10 @@ their quote, bankruptcies, standing) and input (what the services take)."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from servicebook.core.api.schema import EnumField
-from servicebook.customers.selectors import accounts_visible_to
 
 from ..models import (
     ArrangementInstallment,
@@ -21,12 +19,6 @@ from ..models import (
 )
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisibleAccountField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return accounts_visible_to(self.context["request"].user)
 
 
 class ArrangementInstallmentSerializer(serializers.ModelSerializer):
@@ -87,7 +79,6 @@ class ArrangementProposalSerializer(serializers.Serializer):
 
 
 class ArrangementProposalQuerySerializer(serializers.Serializer):
-    account = VisibleAccountField()
     down_payment = serializers.DecimalField(required=False, allow_null=True, **MONEY)
     installments = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
@@ -139,7 +130,10 @@ class RestorationSerializer(serializers.ModelSerializer):
 
 
 class RestorationInputSerializer(serializers.Serializer):
-    account = VisibleAccountField()
+    """Opening a restoration: the amounts come from the policies; `on` is the day it opens
+    (default today), the day whose past due it waits for."""
+
+    on = serializers.DateField(required=False, allow_null=True)
 
 
 class BankruptcySerializer(serializers.ModelSerializer):
@@ -165,7 +159,6 @@ class BankruptcySerializer(serializers.ModelSerializer):
 
 
 class BankruptcyInputSerializer(serializers.Serializer):
-    account = VisibleAccountField()
     petition_date = serializers.DateField()
     chapter = EnumField(Chapter)
     court = serializers.CharField(max_length=200)

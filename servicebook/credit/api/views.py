@@ -2,8 +2,10 @@
 to restore, opening one), bankruptcies (file, claim, close), and the account API's
 sections `arrangement`, `restoration` and `credit`.
 
-Arrangements live at /api/arrangements/ (like payments' /api/deposits/): filter by
-`?account=`; the proposal is `GET /api/arrangements/proposal/?account=...`."""
+Each lives under the account, like the account's notes and contacts:
+/api/accounts/{account_pk}/arrangements/ (and .../arrangements/proposal/),
+/api/accounts/{account_pk}/restorations/ (and .../restorations/quote/),
+/api/accounts/{account_pk}/bankruptcies/."""
 
 from __future__ import annotations
 
@@ -13,9 +15,8 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 
 from servicebook.core.api.schema import responses
-from servicebook.core.api.viewsets import ServiceViewSet
 from servicebook.core.permissions import has_capability
-from servicebook.customers.selectors import accounts_visible_to
+from servicebook.customers.api.views import AccountChildViewSet
 from servicebook.users.roles import Cap
 
 from .. import selectors, services
@@ -26,24 +27,18 @@ from . import serializers as s
 VIEW, ARRANGE, MANAGE = Cap.CREDIT_VIEW, Cap.CREDIT_ARRANGE, Cap.CREDIT_MANAGE
 
 
-class _Listing(mixins.ListModelMixin, ServiceViewSet):
-    """List (newest first, `?account=` to filter) and retrieve within visible accounts."""
-
-    model = None
+class _Listing(mixins.ListModelMixin, AccountChildViewSet):
+    """The account's rows, newest first, and one of them."""
 
     def get_queryset(self):
-        queryset = self.model.objects.filter(account__in=accounts_visible_to(self.request.user))
-        account = self.request.query_params.get("account")
-        if self.action == "list" and account:
-            queryset = queryset.filter(account_id=account if account.isdigit() else 0)
-        return queryset.order_by("-id")
+        return super().get_queryset().order_by("-id")
 
-    def retrieve(self, request, pk):
+    def retrieve(self, request, account_pk, pk):
         return self.render(self.get_object())
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List payment arrangements (filter with ?account=)"),
+    list=extend_schema(summary="The account's payment arrangements, newest first"),
     retrieve=extend_schema(summary="A payment arrangement with its installments"),
 )
 class ArrangementViewSet(_Listing):
@@ -68,10 +63,10 @@ class ArrangementViewSet(_Listing):
         responses=responses({200: s.ArrangementProposalSerializer}, 400),
     )
     @action(detail=False, methods=["get"])
-    def proposal(self, request):
+    def proposal(self, request, account_pk):
         data = self.parse(s.ArrangementProposalQuerySerializer, data=request.query_params)
         proposal = services.arrangement_proposal(
-            account=data["account"],
+            account=self.get_account(),
             down_payment=data.get("down_payment"),
             installments=data.get("installments"),
         )
@@ -82,10 +77,10 @@ class ArrangementViewSet(_Listing):
         request=s.ArrangementInputSerializer,
         responses=responses({201: s.ArrangementSerializer}, 400, 409),
     )
-    def create(self, request):
+    def create(self, request, account_pk):
         data = self.parse(s.ArrangementInputSerializer)
         arrangement = services.arrangement_create(
-            account=data["account"],
+            account=self.get_account(),
             down_payment=data.get("down_payment"),
             installments=data.get("installments"),
             actor=request.user,
@@ -100,7 +95,7 @@ class ArrangementViewSet(_Listing):
         responses=responses({200: s.ArrangementSerializer}, 400, 404, 409),
     )
     @action(detail=True, methods=["post"])
-    def cancel(self, request, pk):
+    def cancel(self, request, account_pk, pk):
         arrangement = self.get_object()
         data = self.parse(s.ArrangementCancelInputSerializer)
         services.arrangement_cancel(arrangement=arrangement, actor=request.user, **data)
@@ -108,7 +103,7 @@ class ArrangementViewSet(_Listing):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List restorations (filter with ?account=)"),
+    list=extend_schema(summary="The account's restorations, newest first"),
     retrieve=extend_schema(summary="A restoration: amounts, fee invoice, deposit, reconnect"),
 )
 class RestorationViewSet(_Listing):
@@ -120,14 +115,12 @@ class RestorationViewSet(_Listing):
 
     @extend_schema(
         summary="The amount to restore the account today, item by item",
-        parameters=[s.RestorationInputSerializer],
         responses=responses({200: s.RestorationQuoteSerializer}, 400),
     )
     @action(detail=False, methods=["get"])
-    def quote(self, request):
-        data = self.parse(s.RestorationInputSerializer, data=request.query_params)
+    def quote(self, request, account_pk):
         return self.render(
-            services.restoration_quote(data["account"]), s.RestorationQuoteSerializer
+            services.restoration_quote(self.get_account()), s.RestorationQuoteSerializer
         )
 
     @extend_schema(
@@ -135,14 +128,16 @@ class RestorationViewSet(_Listing):
         request=s.RestorationInputSerializer,
         responses=responses({201: s.RestorationSerializer}, 400, 409),
     )
-    def create(self, request):
+    def create(self, request, account_pk):
         data = self.parse(s.RestorationInputSerializer)
-        restoration = services.restoration_open(account=data["account"], actor=request.user)
+        restoration = services.restoration_open(
+            account=self.get_account(), on=data.get("on"), actor=request.user
+        )
         return self.render(restoration, status_code=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List bankruptcies (filter with ?account=)"),
+    list=extend_schema(summary="The account's bankruptcy cases"),
     retrieve=extend_schema(summary="A bankruptcy case"),
 )
 class BankruptcyViewSet(_Listing):
@@ -163,9 +158,9 @@ class BankruptcyViewSet(_Listing):
         request=s.BankruptcyInputSerializer,
         responses=responses({201: s.BankruptcySerializer}, 400, 409),
     )
-    def create(self, request):
+    def create(self, request, account_pk):
         data = self.parse(s.BankruptcyInputSerializer)
-        case = services.bankruptcy_file(actor=request.user, **data)
+        case = services.bankruptcy_file(account=self.get_account(), actor=request.user, **data)
         return self.render(case, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -174,7 +169,7 @@ class BankruptcyViewSet(_Listing):
         responses=responses({200: s.BankruptcySerializer}, 400, 404),
     )
     @action(detail=True, methods=["post"])
-    def claim(self, request, pk):
+    def claim(self, request, account_pk, pk):
         case = self.get_object()
         data = self.parse(s.BankruptcyClaimInputSerializer)
         return self.render(
@@ -187,7 +182,7 @@ class BankruptcyViewSet(_Listing):
         responses=responses({200: s.BankruptcySerializer}, 400, 404, 409),
     )
     @action(detail=True, methods=["post"])
-    def close(self, request, pk):
+    def close(self, request, account_pk, pk):
         case = self.get_object()
         data = self.parse(s.BankruptcyCloseInputSerializer)
         return self.render(services.bankruptcy_close(bankruptcy=case, actor=request.user, **data))

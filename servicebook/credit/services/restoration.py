@@ -169,6 +169,13 @@ def restoration_open(*, account: Account, actor, on: dt.date | None = None) -> R
     quote = restoration_quote(account, on)
     if quote.policy is None:
         raise ValidationFailed({"account": ["No restoration policy applies to this account."]})
+    # The fee is an invoice and the deposit a payments deposit, each written by its own
+    # app's services as this actor: check both up front so a refusal changes nothing.
+    if quote.amount("fee") > 0:
+        require_capability(actor, Cap.BILLING_EDIT)
+        require_capability(actor, Cap.BILLING_ISSUE)
+    if quote.amount("deposit") > 0:
+        require_capability(actor, Cap.PAYMENTS_DEPOSITS)
     restoration = Restoration.objects.create(
         account=account,
         policy=quote.policy,
