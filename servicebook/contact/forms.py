@@ -140,6 +140,29 @@ class PeriodForm(forms.Form):
         return start, end, data.get("group_by") or "agent"
 
 
+class AdherenceForm(PeriodForm):
+    """The adherence page's filters: the period, and one script version or all."""
+
+    script = forms.ModelChoiceField(
+        label="Script", queryset=None, required=False, empty_label="All scripts"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Script
+
+        self.fields["script"].queryset = Script.objects.order_by("name", "pk")
+        self.fields["script"].label_from_instance = lambda script: (
+            script.name if script.active else f"{script.name} (inactive)"
+        )
+
+    def script_id(self) -> int | None:
+        """The script version chosen, or None for all."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("script"):
+            return self.cleaned_data["script"].pk
+        return None
+
+
 # --- Supervisor pages: the shift schedule and the script editor --------------------------------
 
 

@@ -105,22 +105,33 @@ def unmatched_messages(*, user) -> QuerySet[Interaction]:
     ).order_by("created_at")
 
 
-def script_adherence(*, start: dt.date, end: dt.date) -> list[dict]:
-    """Required statements confirmed out of those reached, per script and agent, for runs
-    started in [start, end]."""
+def script_adherence(*, start: dt.date, end: dt.date, script_id: int | None = None) -> list[dict]:
+    """Required statements confirmed out of those reached, per script version and agent, for
+    runs started in [start, end] (of one script version when `script_id` is given). Each
+    version is its own row: a copy may keep its original's name, and its figures must not
+    blur with the version it replaced."""
     zone = timezone.get_current_timezone()
     lo = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    runs = ScriptRun.objects.filter(started_at__gte=lo, started_at__lt=hi)
+    if script_id:
+        runs = runs.filter(script_id=script_id)
     rows = (
-        ScriptRun.objects.filter(started_at__gte=lo, started_at__lt=hi)
-        .values("script__name", "agent__username", "agent__first_name", "agent__last_name")
+        runs.values(
+            "script_id",
+            "script__name",
+            "script__active",
+            "agent__username",
+            "agent__first_name",
+            "agent__last_name",
+        )
         .annotate(
             runs=Count("id"),
             finished=Count("finished_at"),
             required=Sum("required_total"),
             confirmed=Sum("required_confirmed"),
         )
-        .order_by("script__name", "agent__username")
+        .order_by("script__name", "script_id", "agent__username")
     )
     result = []
     for r in rows:
@@ -128,6 +139,8 @@ def script_adherence(*, start: dt.date, end: dt.date) -> list[dict]:
         result.append(
             {
                 "script": r["script__name"],
+                "script_id": r["script_id"],
+                "script_active": r["script__active"],
                 "agent": f"{r['agent__first_name']} {r['agent__last_name']}".strip()
                 or r["agent__username"],
                 "runs": r["runs"],

@@ -18,7 +18,7 @@ from servicebook.core.permissions import capability_required
 from servicebook.users.roles import Cap
 
 from . import charts, importers, quality, selectors
-from .forms import ImportForm, PeriodForm
+from .forms import AdherenceForm, ImportForm, PeriodForm
 from .metrics import COLUMNS, definitions, metrics_for_period
 from .models import EvaluationForm as QualityForm
 from .models import Interaction
@@ -169,9 +169,9 @@ def pbx_import(request: HttpRequest) -> HttpResponse:
 @capability_required(SUPERVISE)
 def script_adherence(request: HttpRequest) -> HttpResponse:
     """How closely agents followed the scripts: required statements confirmed."""
-    form = PeriodForm(request.GET or None)
+    form = AdherenceForm(request.GET or None)
     start, end, _ = form.period()
-    rows = selectors.script_adherence(start=start, end=end)
+    rows = selectors.script_adherence(start=start, end=end, script_id=form.script_id())
     return render(
         request,
         "contact/adherence.html",

@@ -152,3 +152,30 @@ def test_adherence_per_script_and_agent(outage_script, call, agent):
     assert [(r["script"], r["required"], r["confirmed"], r["percent"]) for r in rows] == [
         ("Power problem", 1, 0, 0.0)
     ]
+
+
+def test_adherence_keeps_each_script_version_apart_and_filters_to_one(
+    outage_script, call, agent, agent2, supervisor, account
+):
+    from servicebook.contact.script_editor import script_copy, script_set_active
+
+    old = outage_script["script"]
+    run = scripting.script_start(script=old, interaction=call, actor=agent)
+    scripting.script_answer(run=run, confirmed=False, actor=agent)
+    # The new version keeps the name (a supervisor's choice); its runs are its own.
+    new = script_copy(script=old, name="Power problem", actor=supervisor)
+    new = script_set_active(script=new, active=True, actor=supervisor)
+    script_set_active(script=old, active=False, actor=supervisor)
+    second = services.interaction_start(agent=agent2, account=account, actor=agent2)
+    run = scripting.script_start(script=new, interaction=second, actor=agent2)
+    scripting.script_answer(run=run, confirmed=True, actor=agent2)
+    today = run.started_at.astimezone().date()
+    span = {"start": today - dt.timedelta(days=1), "end": today + dt.timedelta(days=1)}
+
+    rows = script_adherence(**span)
+    assert sorted((r["script_id"], r["script_active"], r["confirmed"]) for r in rows) == [
+        (old.pk, False, 0),
+        (new.pk, True, 1),
+    ]
+    only_new = script_adherence(**span, script_id=new.pk)
+    assert [(r["script_id"], r["runs"], r["confirmed"]) for r in only_new] == [(new.pk, 1, 1)]
