@@ -15,9 +15,8 @@ D = Decimal
 TERMS = 21  # settings.BILLING_TERMS_DAYS in the tests
 
 LETTER = (
-    "Dear {{ customer }}, account {{ account.number }}: {{ amount_due }} is past due on "
-    "{{ step_date|date:'Y-m-d' }}.{% for i in items %} {{ i.reference }}={{ i.amount }}"
-    "{% endfor %}"
+    "Dear {customer}, account {account_number}: {amount_due} is past due on {step_date}.\n"
+    "{items}\nFee: {fee}"
 )
 
 

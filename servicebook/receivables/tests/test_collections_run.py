@@ -67,7 +67,6 @@ def test_first_step_waits_for_days_past_due_of_the_oldest_item(admin, policy):
     collections_run(as_of=DAY, actor=admin)
     process = process_of(account)
     assert process.position == 0 and kinds(account) == []
-    assert process.next_step_on == day(2)
     collections_run(as_of=day(2), actor=admin)
     assert kinds(account) == ["reminder"]
 
@@ -77,7 +76,9 @@ def test_reminder_records_a_rendered_letter_with_the_itemised_amounts(admin, lat
     action = CollectionAction.objects.get(account=late)
     assert (action.kind, action.amount, action.taken_on) == ("reminder", D("120.00"), DAY)
     letter = CollectionLetter.objects.get(action=action)
-    assert late.number in letter.body and "120.00 is past due on 2026-11-02" in letter.body
+    assert late.number in letter.body and "120.00 is past due on 2026-11-02" in letter.body, (
+        letter.body
+    )
     assert "INV-" in letter.body and letter.sent_on == DAY
 
 
@@ -312,7 +313,9 @@ def test_restart_after_a_partial_run_doubles_nothing(admin, policy):
 
     _snapshot_balances(day(10))
     services._take_step(
-        process_ids=first_two,
+        candidates=CollectionProcess.objects.filter(pk__in=first_two),
+        lo=first_two[0],
+        hi=first_two[-1],
         from_position=1,
         step=steps[1],
         steps=steps,
@@ -360,3 +363,41 @@ def test_jurisdiction_policy_wins_over_the_default(admin, policy):
     assert not CollectionProcess.objects.filter(account=co).exists()  # below 500 there
     assert process_of(other).policy == policy
     assert special.steps.count() == 1
+
+
+def test_arrangement_and_bankruptcy_hold_every_step(admin, policy):
+    from servicebook.credit.models import ArrangementPolicy
+    from servicebook.credit.services import arrangement_create, bankruptcy_file
+
+    ArrangementPolicy.objects.create(
+        name="Residential arrangements",
+        customer_class="residential",
+        min_arrears=D("50.00"),
+        broken_lookback_months=12,
+        down_payment_kind="percent",
+        down_payment_value=D("25.00"),
+        down_payment_cap_percent=D("50.00"),
+        max_installments=6,
+        installment_day=15,
+        grace_days=5,
+    )
+    arranged = make_account(actor=admin)
+    bankrupt = make_account(actor=admin)
+    free = make_account(actor=admin)
+    for account in (arranged, bankrupt, free):
+        owe(account, "120.00", due=day(-10), actor=admin)
+    today = dt.date.today()
+    arrangement_create(account=arranged, actor=admin, on=today)
+    bankruptcy_file(
+        account=bankrupt,
+        petition_date=today,
+        chapter="7",
+        court="D. Colo.",
+        case_number="26-10001",
+        actor=admin,
+    )
+    collections_run(as_of=today, actor=admin)
+    assert process_of(arranged).hold_reason == HoldReason.ARRANGEMENT
+    assert process_of(bankrupt).hold_reason == HoldReason.BANKRUPTCY
+    assert kinds(arranged) == [] and kinds(bankrupt) == []
+    assert kinds(free) == ["reminder"]
