@@ -1306,18 +1306,532 @@ MATRIX.update(
 
 
 # >>> credit: api
+def _credit_ids(ids: dict) -> dict:
+    """The credit objects, made on first use: an arrangement policy and a restoration
+    policy (a 25.00 fee, no deposit); an account with arrears and nothing else (set up an
+    arrangement, file a bankruptcy), one with an active arrangement, a disconnected one
+    owing a past-due invoice (open a restoration), one with a paid restoration, and one
+    with a bankruptcy in force; returns ids["credit"]."""
+    if "credit" not in ids:
+        import datetime as dt
+        from decimal import Decimal
+
+        from servicebook.core.testing.factories import (
+            make_catalog_item,
+            make_invoice,
+            make_tax_code,
+        )
+        from servicebook.credit.models import (
+            ArrangementPolicy,
+            Bankruptcy,
+            PaymentArrangement,
+            Restoration,
+            RestorationPolicy,
+        )
+        from servicebook.customers.models import Account
+
+        admin = make_user("admin")
+        today = timezone.localdate()
+        item = make_catalog_item("credit-service", tax_code=make_tax_code("exempt", "0"))
+        ArrangementPolicy.objects.create(name="Matrix", min_arrears=Decimal("1.00"))
+        RestorationPolicy.objects.create(
+            name="Matrix", fee_amount=Decimal("25.00"), include_deposit=False
+        )
+
+        def owing(first_name, phone):
+            account = make_account(actor=admin, first_name=first_name, phone=phone)
+            make_invoice(
+                account=account,
+                lines=[(item, 1, "120.00")],
+                issued_on=today - dt.timedelta(days=60),
+                actor=admin,
+            )
+            return account
+
+        arrears = owing("Ari", "(720) 555-0111")
+        arranged = owing("Bo", "(720) 555-0112")
+        arrangement = PaymentArrangement.objects.create(
+            account=arranged, arrears=Decimal("120.00"), installment_count=2, started_on=today
+        )
+        disconnected = owing("Cy", "(720) 555-0113")
+        Account.objects.filter(pk=disconnected.pk).update(status="disconnected")
+        restored = make_account(actor=admin, first_name="Di", phone="(720) 555-0114")
+        restoration = Restoration.objects.create(
+            account=restored, status="paid", opened_on=today, paid_on=today
+        )
+        bankrupt = make_account(actor=admin, first_name="Ed", phone="(720) 555-0115")
+        case = Bankruptcy.objects.create(
+            account=bankrupt,
+            petition_date=today,
+            chapter="7",
+            court="D. Colo.",
+            case_number="26-0001",
+        )
+        ids["credit"] = {
+            "arrears": arrears.pk,
+            "arranged": arranged.pk,
+            "arrangement": arrangement.pk,
+            "disconnected": disconnected.pk,
+            "restored": restored.pk,
+            "restoration": restoration.pk,
+            "bankrupt": bankrupt.pk,
+            "case": case.pk,
+        }
+    return ids["credit"]
+
+
+def _cr(account: str, name: str | None = None):
+    def path(ids):
+        c = _credit_ids(ids)
+        return {"account_pk": c[account], **({"pk": c[name]} if name else {})}
+
+    return path
+
+
+CR_VIEW = caps(Cap.CREDIT_VIEW)
+CR_ARRANGE, CR_MANAGE = caps(Cap.CREDIT_ARRANGE), caps(Cap.CREDIT_MANAGE)
+CR = "/api/accounts/{account_pk}"
+MATRIX.update(
+    {
+        ("GET", f"{CR}/arrangements/"): Rule(CR_VIEW, _cr("arranged")),
+        ("POST", f"{CR}/arrangements/"): Rule(
+            CR_ARRANGE, _cr("arrears"), body=lambda w: {"installments": 2}
+        ),
+        ("GET", f"{CR}/arrangements/{{pk}}/"): Rule(CR_VIEW, _cr("arranged", "arrangement")),
+        ("POST", f"{CR}/arrangements/{{pk}}/cancel/"): Rule(
+            CR_ARRANGE, _cr("arranged", "arrangement"), body=lambda w: {"reason": "Paid"}
+        ),
+        ("GET", f"{CR}/arrangements/proposal/"): Rule(
+            CR_VIEW, _cr("arrears"), query="?installments=3"
+        ),
+        ("GET", f"{CR}/restorations/"): Rule(CR_VIEW, _cr("restored")),
+        # The fee is an invoice written by billing's services as the caller.
+        ("POST", f"{CR}/restorations/"): Rule(
+            caps(Cap.CREDIT_MANAGE, Cap.BILLING_EDIT, Cap.BILLING_ISSUE),
+            _cr("disconnected"),
+            body=lambda w: {},
+        ),
+        ("GET", f"{CR}/restorations/{{pk}}/"): Rule(CR_VIEW, _cr("restored", "restoration")),
+        ("GET", f"{CR}/restorations/quote/"): Rule(CR_VIEW, _cr("disconnected")),
+        ("GET", f"{CR}/bankruptcies/"): Rule(CR_MANAGE, _cr("bankrupt")),
+        ("POST", f"{CR}/bankruptcies/"): Rule(
+            CR_MANAGE,
+            _cr("arrears"),
+            body=lambda w: {
+                "petition_date": "2026-01-05",
+                "chapter": "13",
+                "court": "D. Colo.",
+                "case_number": "26-0002",
+            },
+        ),
+        ("GET", f"{CR}/bankruptcies/{{pk}}/"): Rule(CR_MANAGE, _cr("bankrupt", "case")),
+        ("POST", f"{CR}/bankruptcies/{{pk}}/claim/"): Rule(
+            CR_MANAGE,
+            _cr("bankrupt", "case"),
+            body=lambda w: {"amount": "10.00", "filed_on": "2030-01-01"},
+        ),
+        ("POST", f"{CR}/bankruptcies/{{pk}}/close/"): Rule(
+            CR_MANAGE,
+            _cr("bankrupt", "case"),
+            body=lambda w: {"status": "dismissed", "on": "2030-01-01"},
+        ),
+    }
+)
 # <<< credit
 
 
 # >>> inventory: api
+def _inv_ids(ids: dict) -> dict:
+    """A stocked item at two locations, a spare catalog part, a vendor, and sales and
+    purchase orders in the state each action needs (made on first use)."""
+    if "inventory" not in ids:
+        from servicebook.core.testing.factories import make_catalog_item
+        from servicebook.customers.models import Account
+        from servicebook.inventory import purchasing, sales
+        from servicebook.inventory import services as inv
+        from servicebook.users.models import ApprovalLimit
+
+        admin = make_user("admin")
+        for role in ("service_admin", "supervisor", "admin"):
+            ApprovalLimit.objects.get_or_create(
+                role=role, kind="purchase_order", defaults={"max_amount": "10000"}
+            )
+        account = Account.objects.get(pk=ids["account"])
+        part = make_catalog_item("api-part", kind="part", price="30.00", revenue_code="4300")
+        spare = make_catalog_item("api-spare", kind="part", price="5.00", revenue_code="4300")
+        vendor = inv.vendor_create(
+            code="api-v", name="API Supply", email="v@x.example", actor=admin
+        )
+        store = inv.warehouse_create(code="api-main", name="Main", actor=admin)
+        branch = inv.warehouse_create(code="api-branch", name="Branch", actor=admin)
+        item = inv.item_create(catalog_item=part, sku="API-1", standard_cost="10", actor=admin)
+        inv.stock_receive(item=item, warehouse=store, quantity="50", actor=admin)
+
+        def po(*steps):
+            order = purchasing.purchase_order_create(vendor=vendor, actor=admin)
+            purchasing.purchase_order_line_add(order=order, item=item, quantity="3", actor=admin)
+            for step in steps:
+                step(order)
+            return order
+
+        def submit(o):
+            purchasing.purchase_order_submit(order=o, actor=admin)
+
+        def approve(o):
+            purchasing.purchase_order_approve(order=o, actor=admin)
+
+        def receive(o):
+            purchasing.purchase_order_receive(
+                order=o, warehouse=store, quantities={o.lines.get().pk: "3"}, actor=admin
+            )
+
+        def so(*steps):
+            order = sales.sales_order_create(account=account, warehouse=store, actor=admin)
+            sales.sales_order_line_add(order=order, catalog_item=part, quantity="1", actor=admin)
+            for step in steps:
+                step(order=order, actor=admin)
+            return order
+
+        approved = po(submit, approve)
+        ids["inventory"] = {
+            "item": item.pk,
+            "part": part.pk,
+            "spare": spare.pk,
+            "vendor": vendor.pk,
+            "store": store.pk,
+            "branch": branch.pk,
+            "po_draft": po().pk,
+            "po_waiting": po(submit).pk,
+            "po_approved": approved.pk,
+            "po_line": approved.lines.get().pk,
+            "po_received": po(submit, approve, receive).pk,
+            "so_draft": so().pk,
+            "so_confirmed": so(sales.sales_order_confirm).pk,
+            "so_fulfilled": so(sales.sales_order_confirm, sales.sales_order_fulfil).pk,
+        }
+    return ids["inventory"]
+
+
+def inv_pk(name: str):
+    return lambda ids: {"pk": _inv_ids(ids)[name]}
+
+
+def _inv_body(build):
+    return lambda w: build(_inv_ids(w.ids))
+
+
+INV_VIEW, INV_MANAGE = caps(Cap.INVENTORY_VIEW), caps(Cap.INVENTORY_MANAGE)
+INV_SELL, INV_BUY = caps(Cap.INVENTORY_SELL), caps(Cap.INVENTORY_PURCHASE)
+INV_INVOICE = caps(Cap.BILLING_ISSUE)
+ITEMS, SO, PO = (
+    "/api/inventory/items",
+    "/api/inventory/sales-orders",
+    "/api/inventory/purchase-orders",
+)
+
+MATRIX.update(
+    {
+        ("GET", f"{ITEMS}/"): Rule(INV_VIEW),
+        ("POST", f"{ITEMS}/"): Rule(
+            INV_MANAGE,
+            body=_inv_body(
+                lambda i: {
+                    "catalog_item": i["spare"],
+                    "sku": "API-2",
+                    "reorder_point": "2",
+                    "reorder_quantity": "10",
+                }
+            ),
+        ),
+        ("GET", f"{ITEMS}/{{pk}}/"): Rule(INV_VIEW, inv_pk("item")),
+        ("PATCH", f"{ITEMS}/{{pk}}/"): Rule(
+            INV_MANAGE, inv_pk("item"), body=lambda w: {"reorder_point": "7"}
+        ),
+        ("POST", f"{ITEMS}/{{pk}}/receive/"): Rule(
+            INV_MANAGE,
+            inv_pk("item"),
+            body=_inv_body(lambda i: {"warehouse": i["store"], "quantity": "5"}),
+        ),
+        ("POST", f"{ITEMS}/{{pk}}/transfer/"): Rule(
+            INV_MANAGE,
+            inv_pk("item"),
+            body=_inv_body(
+                lambda i: {
+                    "from_warehouse": i["store"],
+                    "to_warehouse": i["branch"],
+                    "quantity": "5",
+                }
+            ),
+        ),
+        ("POST", f"{ITEMS}/{{pk}}/count/"): Rule(
+            INV_MANAGE,
+            inv_pk("item"),
+            body=_inv_body(
+                lambda i: {"warehouse": i["store"], "counted": "40", "reason": "Cycle count"}
+            ),
+        ),
+        ("GET", "/api/inventory/stock/"): Rule(INV_VIEW, query="?warehouse=1&item=1"),
+        ("POST", "/api/inventory/prices/"): Rule(
+            INV_VIEW,
+            body=lambda w: {
+                "account": w.ids["account"],
+                "items": [{"catalog_item": _inv_ids(w.ids)["part"], "quantity": "3"}],
+            },
+        ),
+        ("GET", f"{SO}/"): Rule(INV_VIEW),
+        ("GET", f"{SO}/{{pk}}/"): Rule(INV_VIEW, inv_pk("so_draft")),
+        ("POST", f"{SO}/"): Rule(
+            INV_SELL,
+            body=lambda w: {
+                "account": w.ids["account"],
+                "warehouse": _inv_ids(w.ids)["store"],
+                "lines": [{"catalog_item": _inv_ids(w.ids)["part"], "quantity": "2"}],
+            },
+        ),
+        ("POST", f"{SO}/{{pk}}/confirm/"): Rule(INV_SELL, inv_pk("so_draft"), body=lambda w: {}),
+        ("POST", f"{SO}/{{pk}}/fulfil/"): Rule(INV_SELL, inv_pk("so_confirmed"), body=lambda w: {}),
+        ("POST", f"{SO}/{{pk}}/cancel/"): Rule(INV_SELL, inv_pk("so_confirmed"), body=lambda w: {}),
+        ("POST", f"{SO}/{{pk}}/invoice/"): Rule(
+            INV_INVOICE, inv_pk("so_fulfilled"), body=lambda w: {}
+        ),
+        ("POST", f"{SO}/{{pk}}/counter-sale/"): Rule(
+            INV_INVOICE, inv_pk("so_draft"), body=lambda w: {}
+        ),
+        ("GET", f"{PO}/"): Rule(INV_VIEW),
+        ("GET", f"{PO}/{{pk}}/"): Rule(INV_VIEW, inv_pk("po_approved")),
+        ("GET", f"{PO}/{{pk}}/pdf/"): Rule(INV_VIEW, inv_pk("po_draft")),
+        ("POST", f"{PO}/"): Rule(
+            INV_BUY,
+            body=_inv_body(
+                lambda i: {
+                    "vendor": i["vendor"],
+                    "lines": [
+                        {"item": i["item"], "quantity": "2"},
+                        {"description": "Crane hire", "quantity": "1", "unit_cost": "250.00"},
+                    ],
+                }
+            ),
+        ),
+        ("POST", f"{PO}/{{pk}}/submit/"): Rule(INV_BUY, inv_pk("po_draft"), body=lambda w: {}),
+        ("POST", f"{PO}/{{pk}}/approve/"): Rule(
+            INV_BUY, inv_pk("po_waiting"), body=lambda w: {"note": "ok"}
+        ),
+        ("POST", f"{PO}/{{pk}}/reject/"): Rule(
+            INV_BUY, inv_pk("po_waiting"), body=lambda w: {"reason": "Wrong vendor"}
+        ),
+        ("POST", f"{PO}/{{pk}}/cancel/"): Rule(
+            INV_BUY, inv_pk("po_draft"), body=lambda w: {"reason": "Not needed"}
+        ),
+        ("POST", f"{PO}/{{pk}}/send/"): Rule(INV_BUY, inv_pk("po_approved"), body=lambda w: {}),
+        ("POST", f"{PO}/{{pk}}/receive/"): Rule(
+            INV_BUY,
+            inv_pk("po_approved"),
+            body=_inv_body(
+                lambda i: {
+                    "warehouse": i["store"],
+                    "lines": [{"line": i["po_line"], "quantity": "1"}],
+                }
+            ),
+        ),
+        ("POST", f"{PO}/{{pk}}/bill/"): Rule(
+            INV_BUY,
+            inv_pk("po_received"),
+            body=lambda w: {"bill_number": "B-7", "amount": "30.00"},
+        ),
+    }
+)
 # <<< inventory
 
 
 # >>> integrations: api
+MATRIX_PARTNER_TOKEN = "sbp_matrix-partner-token"
+
+
+def _integ_ids(ids: dict) -> dict:
+    """A webhook partner with an endpoint (to a closed local port, one attempt) linked to a
+    cancelled work order, so there is a dead delivery; a portal partner with an open task;
+    the partner's inbound token with a known value (made on first use)."""
+    if "integ_partner" not in ids:
+        from servicebook.core.testing.factories import make_work_order
+        from servicebook.integrations import delivery as sender
+        from servicebook.integrations import services as integ
+        from servicebook.integrations.models import Delivery, InboundToken, PortalTask
+        from servicebook.workorders.services import workorder_cancel
+
+        boss = make_user("supervisor")
+        admin = make_user("admin")
+        hooks = integ.partner_create(
+            name="Matrix Warranty", kind="warranty", connector="webhook", actor=boss
+        )
+        portal = integ.partner_create(
+            name="Matrix Portal", kind="carrier", connector="portal", actor=boss
+        )
+        endpoint, _ = integ.endpoint_create(
+            partner=hooks,
+            url="http://127.0.0.1:9/matrix",
+            event_types=["workorder.status_changed"],
+            max_attempts=1,
+            actor=boss,
+        )
+        order = make_work_order(actor=admin)
+        integ.link_create(partner=hooks, work_order=order, external_reference="M-1", actor=boss)
+        integ.link_create(partner=portal, work_order=order, actor=boss)
+        workorder_cancel(work_order=order, reason="matrix", actor=admin)
+        sender.deliver_due()
+        InboundToken.objects.create(
+            partner=hooks, prefix="sbp_matrix", token_hash=integ.token_hash(MATRIX_PARTNER_TOKEN)
+        )
+        ids.update(
+            integ_partner=hooks.pk,
+            integ_portal=portal.pk,
+            integ_delivery=Delivery.objects.get(endpoint=endpoint).pk,
+            integ_task=PortalTask.objects.get(partner=portal).pk,
+            integ_order=order.pk,
+            integ_fresh_order=make_work_order(actor=admin).pk,
+        )
+    return ids
+
+
+def integ(name: str):
+    return lambda ids: {"pk": _integ_ids(ids)[name]}
+
+
+I_VIEW, I_TASKS = caps(Cap.INTEGRATIONS_VIEW), caps(Cap.INTEGRATIONS_TASKS)
+IG = "/api/integrations"
+MATRIX.update(
+    {
+        ("GET", f"{IG}/partners/"): Rule(I_VIEW),
+        ("GET", f"{IG}/partners/{{pk}}/"): Rule(I_VIEW, integ("integ_partner")),
+        ("GET", f"{IG}/deliveries/"): Rule(I_VIEW, query="?status=dead"),
+        ("GET", f"{IG}/deliveries/{{pk}}/"): Rule(I_VIEW, integ("integ_delivery")),
+        ("POST", f"{IG}/deliveries/{{pk}}/replay/"): Rule(
+            I_TASKS, integ("integ_delivery"), body=lambda w: {"reason": "matrix"}
+        ),
+        ("GET", f"{IG}/portal-tasks/"): Rule(I_TASKS, query="?status=open"),
+        ("POST", f"{IG}/portal-tasks/{{pk}}/done/"): Rule(
+            I_TASKS, integ("integ_task"), body=lambda w: {"reference": "P-1"}
+        ),
+        ("GET", f"{IG}/links/"): Rule(I_VIEW),
+        ("POST", f"{IG}/links/"): Rule(
+            I_TASKS,
+            body=lambda w: {
+                "partner": _integ_ids(w.ids)["integ_portal"],
+                "work_order": w.ids["integ_fresh_order"],
+            },
+        ),
+        # A partner's call: its token (in the header that does not clash with the test
+        # clients' user tokens), whoever (or no one) is signed in.
+        ("POST", f"{IG}/inbound/"): Rule(
+            PUBLIC,
+            body=lambda w: {
+                "event_id": f"m-{_integ_ids(w.ids)['integ_order']}",
+                "type": "workorder.note",
+                "data": {"reference": "M-1", "text": "Claim approved"},
+            },
+            headers={"Servicebook-Partner-Token": MATRIX_PARTNER_TOKEN},
+        ),
+    }
+)
 # <<< integrations
 
 
 # >>> quotes: api
+def _quote_ids(ids: dict) -> dict:
+    """The quotes objects, made on first use: a draft quote with a line and a sent one on
+    the world's account, a catalog item; a subcontractor company whose office login is the
+    subcontractor role's user, its technician booked on a job, and a quote of its on it."""
+    if "quotes" not in ids:
+        import datetime as dt
+
+        from servicebook.core.testing.factories import (
+            make_catalog_item,
+            make_subcontractor,
+            make_technician,
+            make_work_order,
+        )
+        from servicebook.customers.models import Account
+        from servicebook.quotes import services as quotes, subcontract
+        from servicebook.scheduling.models import Appointment
+        from servicebook.scheduling.services import subcontractor_set_users
+        from servicebook.users.models import User
+
+        admin = make_user("admin")
+        account = Account.objects.get(pk=ids["account"])
+        item = make_catalog_item("matrix-labour", price="80.00")
+        draft = quotes.quote_create(account=account, title="Matrix draft", actor=admin)
+        quotes.quote_line_add(
+            option=draft.options.get(), catalog_item=item, quantity=1, actor=admin
+        )
+        sent = quotes.quote_create(account=account, title="Matrix sent", actor=admin)
+        quotes.quote_line_add(option=sent.options.get(), catalog_item=item, quantity=2, actor=admin)
+        quotes.quote_send(quote=sent, actor=admin)
+        company = make_subcontractor(name="Matrix Mechanical", actor=admin)
+        office = User.objects.filter(role=Role.SUBCONTRACTOR).order_by("pk").first()
+        subcontractor_set_users(subcontractor=company, users=[office], actor=admin)
+        tech = make_technician(kind="subcontractor", subcontractor=company, actor=admin)
+        job = make_work_order(actor=admin, account=account, summary="Matrix job")
+        start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+        Appointment.objects.create(
+            work_order=job, technician=tech, starts_at=start, ends_at=start + dt.timedelta(hours=1)
+        )
+        sub = subcontract.subquote_submit(
+            work_order=job, amount="250.00", subcontractor=company, actor=admin
+        )
+        ids["quotes"] = {
+            "draft": draft.pk,
+            "sent": sent.pk,
+            "item": item.pk,
+            "company": company.pk,
+            "job": job.pk,
+            "sub": sub.pk,
+        }
+    return ids["quotes"]
+
+
+def _q(name: str):
+    return lambda ids: {"pk": _quote_ids(ids)[name]}
+
+
+Q_READ = caps(Cap.QUOTES_VIEW, Cap.ACCOUNTS_VIEW)
+MATRIX.update(
+    {
+        ("GET", "/api/quotes/"): Rule(Q_READ, path=lambda ids: _quote_ids(ids) and {}),
+        ("POST", "/api/quotes/"): Rule(
+            caps(Cap.QUOTES_EDIT, Cap.ACCOUNTS_VIEW),
+            body=lambda w: {"account": w.ids["account"], "title": "New boiler"},
+        ),
+        ("GET", "/api/quotes/{pk}/"): Rule(Q_READ, _q("draft")),
+        ("POST", "/api/quotes/{pk}/lines/"): Rule(
+            caps(Cap.QUOTES_EDIT, Cap.ACCOUNTS_VIEW),
+            _q("draft"),
+            body=lambda w: {"catalog_item": _quote_ids(w.ids)["item"], "quantity": "2"},
+        ),
+        ("POST", "/api/quotes/{pk}/send/"): Rule(
+            caps(Cap.QUOTES_EDIT, Cap.ACCOUNTS_VIEW), _q("draft"), body=lambda w: {}
+        ),
+        ("POST", "/api/quotes/{pk}/revise/"): Rule(
+            caps(Cap.QUOTES_EDIT, Cap.ACCOUNTS_VIEW), _q("sent"), body=lambda w: {}
+        ),
+        ("GET", "/api/subcontractor-quotes/"): Rule(
+            caps(Cap.QUOTES_VIEW), path=lambda ids: _quote_ids(ids) and {}
+        ),
+        ("POST", "/api/subcontractor-quotes/"): Rule(
+            caps(Cap.QUOTES_SUBMIT),
+            body=lambda w: {
+                "work_order": _quote_ids(w.ids)["job"],
+                "subcontractor": _quote_ids(w.ids)["company"],
+                "lines": [{"description": "Pump", "quantity": "1", "unit_cost": "120.00"}],
+            },
+        ),
+        ("GET", "/api/subcontractor-quotes/{pk}/"): Rule(caps(Cap.QUOTES_VIEW), _q("sub")),
+        ("POST", "/api/subcontractor-quotes/{pk}/approve/"): Rule(
+            caps(Cap.QUOTES_APPROVE, Cap.INVENTORY_PURCHASE), _q("sub"), body=lambda w: {}
+        ),
+        ("POST", "/api/subcontractor-quotes/{pk}/reject/"): Rule(
+            caps(Cap.QUOTES_APPROVE), _q("sub"), body=lambda w: {"reason": "Too dear"}
+        ),
+    }
+)
 # <<< quotes
 
 
