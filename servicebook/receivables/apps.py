@@ -8,6 +8,11 @@ class ReceivablesConfig(AppConfig):
 
     def ready(self) -> None:
         from servicebook.core.navigation import register_link
+        from servicebook.customers.api.extensions import register_account_section
+
+        from . import panels
+        from .api.sections import account_collection_section
+        from .api.serializers import CollectionSectionSerializer
 
         register_link(
             section="Receivables",
@@ -16,3 +21,23 @@ class ReceivablesConfig(AppConfig):
             capability="receivables.view",
             order=0,
         )
+        register_link(
+            section="Receivables",
+            label="Collections worklist",
+            url_name="receivables:worklist",
+            capability="receivables.collect",
+            order=1,
+        )
+        register_link(
+            section="Receivables",
+            label="Collection policies",
+            url_name="receivables:policies",
+            capability="receivables.policies",
+            order=2,
+        )
+        register_account_section(
+            key="collection",
+            field=lambda: CollectionSectionSerializer(read_only=True, allow_null=True),
+            load=account_collection_section,
+        )
+        panels.register()

@@ -39,3 +39,54 @@ class AgingForm(forms.Form):
             "line_of_business": data.get("line_of_business") or None,
             "group_by": data.get("group_by") or None,
         }
+
+
+class WorklistForm(forms.Form):
+    """The worklist's filters (all optional)."""
+
+    step = forms.ChoiceField(label="Step", required=False)
+    hold = forms.ChoiceField(label="Hold", required=False)
+    customer_class = forms.ChoiceField(
+        label="Customer class",
+        choices=[("", "All classes"), *CustomerClass.choices],
+        required=False,
+    )
+    promises_due = forms.BooleanField(label="Promises due only", required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import HoldReason, StepKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [
+            ("", "Any step"),
+            ("none", "No step yet"),
+            *StepKind.choices,
+        ]
+        self.fields["hold"].choices = [
+            ("", "Held or not"),
+            ("any", "Held"),
+            ("none", "Not held"),
+            *HoldReason.choices,
+        ]
+
+
+class PromiseForm(forms.Form):
+    """A promise to pay: how much, by when, when to follow up."""
+
+    amount = forms.DecimalField(label="Amount", max_digits=14, decimal_places=2)
+    promised_on = forms.DateField(label="Pay by", widget=DateInput)
+    follow_up_on = forms.DateField(label="Follow up on", widget=DateInput, required=False)
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class MedicalCertificateForm(forms.Form):
+    """A medical certificate: severance is held between the dates."""
+
+    starts_on = forms.DateField(label="From", widget=DateInput, initial=timezone.localdate)
+    ends_on = forms.DateField(
+        label="To",
+        widget=DateInput,
+        required=False,
+        help_text="Blank: the policy's postponement (e.g. 30 days)",
+    )
+    note = forms.CharField(label="Note", max_length=300, required=False)

@@ -218,3 +218,160 @@ def book_aging(
         result.disputed += part.disputed
         result.disputed_accounts += part.disputed_accounts
     return result
+
+
+# --- Collections: the worklist and an account's collection -----------------------------------
+
+
+def worklist(
+    *,
+    user,
+    today: dt.date | None = None,
+    step_kind: str | None = None,
+    hold: str | None = None,
+    customer_class: str | None = None,
+    promises_due: bool = False,
+):
+    """The open collection processes the user may see, in the collectors' order:
+
+    1. a promise to pay due today or overdue (or its follow-up day reached) first;
+    2. then the larger undisputed past-due amount (from the last run's snapshot);
+    3. then the older oldest past-due item;
+    4. then the higher credit score (the credit app's risk: more points, more risk).
+
+    Annotated with past_due, oldest_due, promise_on, follow_up_on and risk. Filters: the
+    current step's kind, a hold reason ("any": held at all, "none": not held), customer
+    class, only accounts with a promise due."""
+    from django.db.models import (
+        BooleanField,
+        Case,
+        DateField,
+        DecimalField,
+        IntegerField,
+        OuterRef,
+        Subquery,
+        Value,
+        When,
+    )
+
+    from .models import (
+        CollectionBalance,
+        CollectionProcess,
+        ProcessStatus,
+        PromiseStatus,
+        PromiseToPay,
+    )
+
+    today = today or timezone.localdate()
+    processes = CollectionProcess.objects.filter(status=ProcessStatus.OPEN)
+    if not has_capability(user, Cap.RECEIVABLES_COLLECT):
+        return processes.none()
+    visible = accounts_visible_to(user)
+    if visible.query.where:
+        processes = processes.filter(account__in=visible)
+    balance = CollectionBalance.objects.filter(account_id=OuterRef("account_id"))
+    promise = PromiseToPay.objects.filter(
+        account_id=OuterRef("account_id"), status=PromiseStatus.OPEN
+    ).order_by("promised_on")
+    queryset = processes.annotate(
+        past_due=Subquery(
+            balance.values("past_due"), output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
+        oldest_due=Subquery(balance.values("oldest_due"), output_field=DateField()),
+        promise_on=Subquery(promise.values("promised_on")[:1], output_field=DateField()),
+        follow_up_on=Subquery(promise.values("follow_up_on")[:1], output_field=DateField()),
+        risk=_risk_subquery(IntegerField()),
+    ).annotate(
+        promise_due=Case(
+            When(Q(promise_on__lte=today) | Q(follow_up_on__lte=today), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    if step_kind == "none":
+        queryset = queryset.filter(position=0)
+    elif step_kind:
+        queryset = queryset.filter(step__kind=step_kind)
+    if hold == "any":
+        queryset = queryset.exclude(hold_reason="")
+    elif hold == "none":
+        queryset = queryset.filter(hold_reason="")
+    elif hold:
+        queryset = queryset.filter(hold_reason=hold)
+    if customer_class:
+        queryset = queryset.filter(account__customer_class=customer_class)
+    if promises_due:
+        queryset = queryset.filter(promise_due=True)
+    return queryset.select_related("account__customer", "step", "policy").order_by(
+        F("promise_due").desc(),
+        F("past_due").desc(nulls_last=True),
+        F("oldest_due").asc(nulls_last=True),
+        F("risk").desc(nulls_last=True),
+        "pk",
+    )
+
+
+def _risk_subquery(output_field):
+    """The account's credit score from the credit app, when it keeps one (None: unknown)."""
+    from django.db.models import OuterRef, Subquery, Value
+
+    try:
+        from servicebook.credit.models import CreditStanding
+    except ImportError:  # pragma: no cover
+        return Value(None, output_field=output_field)
+    return Subquery(
+        CreditStanding.objects.filter(account_id=OuterRef("account_id")).values("score")[:1],
+        output_field=output_field,
+    )
+
+
+@dataclass
+class AccountCollection:
+    """An account's collection, as the account page and its API show it."""
+
+    process: object | None
+    past_due: Decimal | None
+    oldest_due: dt.date | None
+    next_step_on: dt.date | None
+    actions: list
+    promises: list
+
+    @property
+    def letters(self) -> list:
+        return [a.letter for a in self.actions if getattr(a, "letter", None) is not None]
+
+
+def account_collection(account, *, limit: int = 6) -> AccountCollection:
+    """The account's latest collection process (open, else the last closed), its latest
+    actions with their letters, and its promises: four queries whatever the history."""
+    from .models import CollectionAction, CollectionBalance, CollectionProcess, PromiseToPay
+
+    process = (
+        CollectionProcess.objects.filter(account=account)
+        .select_related("step", "policy")
+        .order_by("-started_on", "-id")
+        .first()
+    )
+    balance = CollectionBalance.objects.filter(account=account).first()
+    actions = []
+    if process is not None and limit:
+        actions = list(
+            CollectionAction.objects.filter(process=process)
+            .select_related("letter", "step")
+            .order_by("-taken_on", "-id")[:limit]
+        )
+    promises = list(PromiseToPay.objects.filter(account=account).order_by("-made_on", "-id")[:4])
+    next_step_on = process.next_step_on if process else None
+    if process is not None and process.position == 0 and balance is not None:
+        first = process.policy.steps.order_by("position").values_list("days_after", flat=True)
+        days = first.first()
+        if days is not None:
+            next_step_on = balance.oldest_due + dt.timedelta(days=days)
+    return AccountCollection(
+        process=process,
+        past_due=balance.past_due if balance else None,
+        oldest_due=balance.oldest_due if balance else None,
+        next_step_on=next_step_on,
+        actions=actions,
+        promises=promises,
+    )

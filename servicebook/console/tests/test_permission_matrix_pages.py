@@ -1101,6 +1101,19 @@ ENDPOINTS.update(
     {
         "receivables:aging": ("get", lambda w: {}, None),
         "receivables:aging_export": ("get", lambda w: {}, None),
+        "receivables:worklist": ("get", lambda w: {}, None),
+        "receivables:policies": ("get", lambda w: {}, None),
+        "receivables:account_collection": ("get", lambda w: {"pk": w["account"].pk}, None),
+        "receivables:promise_create": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"amount": "25.00", "promised_on": "2099-01-15"},
+        ),
+        "receivables:medical_certificate_create": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"starts_on": "2026-11-20", "ends_on": "2026-12-20"},
+        ),
     }
 )
 # <<< receivables
@@ -1511,6 +1524,95 @@ ENDPOINTS.update(
 
 
 # >>> quotes: pages
+# The quotes namespace joins the walk here (the customer's public link pages live in their
+# own namespace, quote_link, and are tested in quotes/tests/test_link_pages.py).
+NAMESPACES = (*NAMESPACES, "quotes")
+
+
+def _quotes(w) -> dict:
+    """The quotes objects, made on first use: a draft quote with a line on the world's
+    account, and a subcontractor quote on a work order of that account."""
+    if "quotes" not in w:
+        from servicebook.core.testing.factories import (
+            make_catalog_item,
+            make_subcontractor,
+            make_work_order,
+        )
+        from servicebook.quotes import services as quotes
+        from servicebook.quotes import subcontract
+
+        admin = make_user("admin")
+        item = make_catalog_item("matrix-quote-labour", price="80.00")
+        draft = quotes.quote_create(account=w["account"], title="Matrix draft", actor=admin)
+        line = quotes.quote_line_add(
+            option=draft.options.get(), catalog_item=item, quantity=1, actor=admin
+        )
+        company = make_subcontractor(name="Matrix Mechanical", actor=admin)
+        job = make_work_order(actor=admin, account=w["account"], summary="Matrix job")
+        sub = subcontract.subquote_submit(
+            work_order=job, amount="250.00", subcontractor=company, actor=admin
+        )
+        # A coordinator's approval leaves the purchase order to a purchaser.
+        from servicebook.users.models import ApprovalLimit
+
+        ApprovalLimit.objects.create(
+            role="dispatcher", kind="subcontractor_quote", max_amount="1000.00"
+        )
+        approved = subcontract.subquote_approve(
+            quote=subcontract.subquote_submit(
+                work_order=job, amount="150.00", subcontractor=company, actor=admin
+            ),
+            actor=make_user("dispatcher"),
+        )
+        w["quotes"] = {
+            "draft": draft,
+            "line": line,
+            "item": item,
+            "sub": sub,
+            "approved": approved,
+        }
+    return w["quotes"]
+
+
+def _qpk(name: str):
+    return lambda w: {"pk": _quotes(w)[name].pk}
+
+
+ENDPOINTS.update(
+    {
+        "quotes:list": ("get", lambda w: {}, None),
+        "quotes:new": (
+            "post",
+            lambda w: {"account_pk": w["account"].pk},
+            lambda w: {"title": "New boiler", "work_type": "repair", "options": "Good, Best"},
+        ),
+        "quotes:detail": ("get", _qpk("draft"), None),
+        "quotes:pdf": ("get", _qpk("draft"), None),
+        "quotes:line_add": (
+            "post",
+            _qpk("draft"),
+            lambda w: {
+                "option": _quotes(w)["draft"].options.get().pk,
+                "catalog_item": _quotes(w)["item"].pk,
+                "quantity": "2",
+            },
+        ),
+        "quotes:line_remove": (
+            "post",
+            lambda w: {"pk": _quotes(w)["draft"].pk, "line_pk": _quotes(w)["line"].pk},
+            lambda w: {},
+        ),
+        "quotes:option_add": ("post", _qpk("draft"), lambda w: {"label": "Best"}),
+        "quotes:send": ("post", _qpk("draft"), lambda w: {}),
+        "quotes:revise": ("post", _qpk("draft"), lambda w: {}),
+        "quotes:invoice": ("post", _qpk("draft"), lambda w: {}),
+        "quotes:sub_queue": ("get", lambda w: {}, None),
+        "quotes:sub_detail": ("get", _qpk("sub"), None),
+        "quotes:sub_approve": ("post", _qpk("sub"), lambda w: {"note": "ok"}),
+        "quotes:sub_reject": ("post", _qpk("sub"), lambda w: {"reason": "Too dear"}),
+        "quotes:sub_raise_po": ("post", _qpk("approved"), lambda w: {}),
+    }
+)
 # <<< quotes
 
 

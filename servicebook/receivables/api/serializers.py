@@ -65,3 +65,21 @@ def figures(aging) -> dict:
         "disputed": aging.disputed,
         "disputed_accounts": aging.disputed_accounts,
     }
+
+
+class CollectionSectionSerializer(serializers.Serializer):
+    """The account's collection (the latest process), or null when it never was in one."""
+
+    status = serializers.CharField(help_text="open, cancelled (brought current) or completed")
+    step = serializers.CharField(allow_null=True, help_text="Kind of the last step taken")
+    step_label = serializers.CharField(allow_null=True)
+    position = serializers.IntegerField(help_text="0: delinquent, no step taken yet")
+    step_date = serializers.DateField(allow_null=True)
+    next_step_on = serializers.DateField(allow_null=True)
+    hold_reason = serializers.CharField(allow_blank=True, help_text="Why the step is held")
+    held_on = serializers.DateField(allow_null=True)
+    past_due = serializers.DecimalField(
+        **MONEY, allow_null=True, help_text="Undisputed past-due amount at the last run"
+    )
+    policy = serializers.CharField()
+    promise = serializers.DictField(allow_null=True, help_text="The latest promise to pay")
