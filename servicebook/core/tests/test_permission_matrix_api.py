@@ -1750,14 +1750,15 @@ def _quote_ids(ids: dict) -> dict:
             make_work_order,
         )
         from servicebook.customers.models import Account
-        from servicebook.quotes import services as quotes, subcontract
+        from servicebook.quotes import services as quotes
+        from servicebook.quotes import subcontract
         from servicebook.scheduling.models import Appointment
         from servicebook.scheduling.services import subcontractor_set_users
-        from servicebook.users.models import User
+        from servicebook.users.models import ApprovalLimit, User
 
         admin = make_user("admin")
         account = Account.objects.get(pk=ids["account"])
-        item = make_catalog_item("matrix-labour", price="80.00")
+        item = make_catalog_item("matrix-quote-labour", price="80.00")
         draft = quotes.quote_create(account=account, title="Matrix draft", actor=admin)
         quotes.quote_line_add(
             option=draft.options.get(), catalog_item=item, quantity=1, actor=admin
@@ -1777,7 +1778,16 @@ def _quote_ids(ids: dict) -> dict:
         sub = subcontract.subquote_submit(
             work_order=job, amount="250.00", subcontractor=company, actor=admin
         )
+        # A coordinator's approval leaves the purchase order to a purchaser.
+        ApprovalLimit.objects.create(
+            role=Role.DISPATCHER, kind="subcontractor_quote", max_amount="1000.00"
+        )
+        approved = subcontract.subquote_submit(
+            work_order=job, amount="150.00", subcontractor=company, actor=admin
+        )
+        approved = subcontract.subquote_approve(quote=approved, actor=make_user("dispatcher"))
         ids["quotes"] = {
+            "approved": approved.pk,
             "draft": draft.pk,
             "sent": sent.pk,
             "item": item.pk,
@@ -1825,7 +1835,10 @@ MATRIX.update(
         ),
         ("GET", "/api/subcontractor-quotes/{pk}/"): Rule(caps(Cap.QUOTES_VIEW), _q("sub")),
         ("POST", "/api/subcontractor-quotes/{pk}/approve/"): Rule(
-            caps(Cap.QUOTES_APPROVE, Cap.INVENTORY_PURCHASE), _q("sub"), body=lambda w: {}
+            caps(Cap.QUOTES_APPROVE), _q("sub"), body=lambda w: {}
+        ),
+        ("POST", "/api/subcontractor-quotes/{pk}/purchase-order/"): Rule(
+            caps(Cap.INVENTORY_PURCHASE), _q("approved"), body=lambda w: {}
         ),
         ("POST", "/api/subcontractor-quotes/{pk}/reject/"): Rule(
             caps(Cap.QUOTES_APPROVE), _q("sub"), body=lambda w: {"reason": "Too dear"}

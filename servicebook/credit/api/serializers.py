@@ -75,7 +75,8 @@ class ArrangementProposalSerializer(serializers.Serializer):
 
     @extend_schema_field(ArrangementScheduleLineSerializer(many=True))
     def get_schedule(self, proposal) -> list[dict]:
-        return [{"number": n, "due_date": d, "amount": a} for n, d, a in proposal.schedule]
+        lines = [{"number": n, "due_date": d, "amount": a} for n, d, a in proposal.schedule]
+        return ArrangementScheduleLineSerializer(lines, many=True).data
 
 
 class ArrangementProposalQuerySerializer(serializers.Serializer):

@@ -114,7 +114,7 @@ def restoration_quote(account: Account, on: dt.date | None = None) -> Restoratio
         why = (
             f"Tariff item {policy.fee_item.code}" if policy and policy.fee_item_id else "Policy"
         ) + (f" ({policy.name})" if policy else "")
-    if fee or open_one is None:
+    if fee or open_one is None or open_one.fee > 0:
         quote.items.append(QuoteItem("fee", "Restoration fee", fee, why or "No policy applies"))
     if open_one is not None and open_one.deposit_record_id:
         deposit = open_one.deposit_record

@@ -60,6 +60,7 @@ def test_waiver_exempts(account, deposit_policy, collector):
 
 
 def _held_deposit(account, actor, *, months_ago=13):
+    """A deposit billed and collected `months_ago` months ago (interest runs since)."""
     deposit = deposit_bill(account=account, amount="100.00", actor=actor)
     deposit_collect(
         deposit=deposit,
@@ -68,6 +69,7 @@ def _held_deposit(account, actor, *, months_ago=13):
         channel="counter",
         idempotency_key=key(),
         actor=actor,
+        received_on=TODAY - dt.timedelta(days=31 * months_ago),
     )
     Deposit.objects.filter(pk=deposit.pk).update(
         created_at=timezone.now() - dt.timedelta(days=31 * months_ago)
@@ -86,7 +88,6 @@ def test_refund_after_prompt_payment_through_the_review(
         credit_event_record(
             account=other_account, kind="late_payment", on=TODAY - dt.timedelta(days=days)
         )
-    young = deposit_policy  # noqa: F841 - the policy's 12 months and 2 late payments apply
     review = credit_deposits_review(as_of=TODAY)
     assert [d.pk for d in review.refundable] == [good.pk]
     review = credit_deposits_review(as_of=TODAY, actor=supervisor, refund=True)
