@@ -4,8 +4,9 @@ of kind subcontractor_quote (above it the quote is escalated and waits for a rol
 limit covers it), or rejected with a reason. An approved quote becomes the subcontractor's
 purchase order through inventory.purchasing (the vendor record is created on first use).
 
-The approver raises that purchase order in their own name, so approving needs
-`inventory.purchase` as well as `quotes.approve` (docs/quotes.md).
+The purchase order is raised in the name of someone who may raise purchase orders
+(inventory.purchase): the approver when they may, else a purchaser from the queue
+(docs/quotes.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 from servicebook.core.audit import audit_created, audit_updated, snapshot
 from servicebook.core.errors import InvalidTransition, ValidationFailed
 from servicebook.core.money import ZERO, to_money
-from servicebook.core.permissions import require_capability
+from servicebook.core.permissions import has_capability, require_capability
 from servicebook.core.sequences import sequence_reserve
 from servicebook.scheduling.models import Subcontractor
 from servicebook.users.models import ApprovalKind, ApprovalLimit
@@ -137,15 +138,11 @@ def subquote_submit(
 
 def roles_that_may_approve(amount: Decimal) -> list[str]:
     """Role labels whose subcontractor-quote limit covers `amount` and that may approve
-    (quotes.approve and inventory.purchase); administrators always may."""
+    (quotes.approve); administrators always may."""
     rows = ApprovalLimit.objects.filter(kind=KIND, max_amount__gte=amount).values_list(
         "role", flat=True
     )
-    labels = [
-        Role(r).label
-        for r in rows
-        if {Cap.QUOTES_APPROVE, Cap.INVENTORY_PURCHASE} <= capabilities_for(r)
-    ]
+    labels = [Role(r).label for r in rows if Cap.QUOTES_APPROVE in capabilities_for(r)]
     return sorted(set(labels) | {Role.ADMIN.label})
 
 
@@ -187,31 +184,10 @@ def _vendor_for(subcontractor: Subcontractor, actor):
     return vendor
 
 
-@transaction.atomic
-def subquote_approve(*, quote: SubcontractorQuote, actor, note: str = "") -> SubcontractorQuote:
-    """Approve within the approver's subcontractor-quote limit: the quote is approved and
-    becomes the subcontractor's purchase order (submitted and approved through
-    inventory.purchasing, where the PO limit applies in turn). Above the limit the quote is
-    escalated, saying whose limit was too low and which roles can approve; nothing else
-    changes, and a higher-limit approver approves it later."""
-    require_capability(actor, Cap.QUOTES_APPROVE)
-    # The purchase order is raised in the approver's name (inventory re-checks it too).
-    require_capability(actor, Cap.INVENTORY_PURCHASE)
-    quote = _locked(quote)
-    _require_open(quote, "approved")
-    limit = approval_limit_for(user=actor, kind=KIND)
-    if quote.total > limit:
-        who = ", ".join(roles_that_may_approve(quote.total))
-        reason = (
-            f"Total {quote.total} is above {actor.username}'s subcontractor-quote limit of "
-            f"{limit}; escalated for approval by: {who}."
-        )
-        before = snapshot(quote, ["status", "escalation_note"])
-        quote.status = S.ESCALATED
-        quote.escalation_note = reason[:500]
-        quote.save(update_fields=["status", "escalation_note", "updated_at"])
-        audit_updated(actor=actor, obj=quote, before=before, action="escalate", message=reason)
-        return quote
+def _raise_po(quote: SubcontractorQuote, actor):
+    """The subcontractor's purchase order for an approved quote, through inventory's
+    services in the actor's name: created with the quote's lines, submitted, and approved
+    within the actor's purchase-order limit (above it inventory escalates it in turn)."""
     from servicebook.inventory.purchasing import (
         purchase_order_approve,
         purchase_order_create,
@@ -235,33 +211,77 @@ def subquote_approve(*, quote: SubcontractorQuote, actor, note: str = "") -> Sub
             actor=actor,
         )
     purchase_order_submit(order=order, actor=actor)
-    order = purchase_order_approve(
+    return purchase_order_approve(
         order=order, actor=actor, note=f"Subcontractor quote {quote.number} approved."
     )
+
+
+@transaction.atomic
+def subquote_approve(*, quote: SubcontractorQuote, actor, note: str = "") -> SubcontractorQuote:
+    """Approve within the approver's subcontractor-quote limit. The quote becomes the
+    subcontractor's purchase order at once when the approver may raise purchase orders
+    (inventory.purchase); otherwise (a coordinator) it is approved and waits in the queue
+    for a purchaser to raise the order (`subquote_raise_purchase_order`). Above the limit the
+    quote is escalated, saying whose limit was too low and which roles can approve; nothing
+    else changes, and a higher-limit approver approves it later."""
+    require_capability(actor, Cap.QUOTES_APPROVE)
+    quote = _locked(quote)
+    _require_open(quote, "approved")
+    limit = approval_limit_for(user=actor, kind=KIND)
+    if quote.total > limit:
+        who = ", ".join(roles_that_may_approve(quote.total))
+        reason = (
+            f"Total {quote.total} is above {actor.username}'s subcontractor-quote limit of "
+            f"{limit}; escalated for approval by: {who}."
+        )
+        before = snapshot(quote, ["status", "escalation_note"])
+        quote.status = S.ESCALATED
+        quote.escalation_note = reason[:500]
+        quote.save(update_fields=["status", "escalation_note", "updated_at"])
+        audit_updated(actor=actor, obj=quote, before=before, action="escalate", message=reason)
+        return quote
     reason = (note or "").strip() or f"Within the limit of {limit}."
     before = snapshot(quote, ["status", "decision_reason"])
     quote.status = S.APPROVED
     quote.decided_by = actor
     quote.decided_at = timezone.now()
     quote.decision_reason = reason[:500]
-    quote.purchase_order = order
-    quote.save(
-        update_fields=[
-            "status",
-            "decided_by",
-            "decided_at",
-            "decision_reason",
-            "purchase_order",
-            "updated_at",
-        ]
-    )
+    fields = ["status", "decided_by", "decided_at", "decision_reason", "updated_at"]
+    if has_capability(actor, Cap.INVENTORY_PURCHASE):
+        quote.purchase_order = _raise_po(quote, actor)
+        fields.append("purchase_order")
+    quote.save(update_fields=fields)
+    po = quote.purchase_order.number if quote.purchase_order_id else "to be raised"
     audit_updated(
         actor=actor,
         obj=quote,
         before=before,
         action="approve",
-        message=f"{reason} Purchase order {order.number}.",
+        message=f"{reason} Purchase order {po}.",
     )
+    return quote
+
+
+@transaction.atomic
+def subquote_raise_purchase_order(*, quote: SubcontractorQuote, actor) -> SubcontractorQuote:
+    """Raise the purchase order of a quote a coordinator approved (once: a quote that has
+    its order is refused with 409)."""
+    require_capability(actor, Cap.INVENTORY_PURCHASE)
+    quote = _locked(quote)
+    if quote.status != S.APPROVED or quote.purchase_order_id:
+        raise InvalidTransition(
+            f"{quote.number} is {quote.get_status_display().lower()}"
+            + (
+                f" with purchase order {quote.purchase_order.number}"
+                if quote.purchase_order_id
+                else ""
+            )
+            + ": no purchase order to raise."
+        )
+    before = snapshot(quote, ["purchase_order"])
+    quote.purchase_order = _raise_po(quote, actor)
+    quote.save(update_fields=["purchase_order", "updated_at"])
+    audit_updated(actor=actor, obj=quote, before=before, action="raise_purchase_order")
     return quote
 
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("subcontractor/<int:pk>/", views.sub_detail, name="sub_detail"),
     path("subcontractor/<int:pk>/approve/", views.sub_approve, name="sub_approve"),
     path("subcontractor/<int:pk>/reject/", views.sub_reject, name="sub_reject"),
+    path("subcontractor/<int:pk>/purchase-order/", views.sub_raise_po, name="sub_raise_po"),
 ]

@@ -305,3 +305,17 @@ def sub_reject(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         done="Quote rejected; the subcontractor sees the reason.",
     )
+
+
+@require_POST
+@capability_required(Cap.INVENTORY_PURCHASE)
+def sub_raise_po(request: HttpRequest, pk: int) -> HttpResponse:
+    """Raise the purchase order of a quote a coordinator approved."""
+    quote = selectors.subquote_get(user=request.user, pk=pk)
+    return button_action(
+        request,
+        lambda: subcontract.subquote_raise_purchase_order(quote=quote, actor=request.user),
+        done="Purchase order raised.",
+        success_url=reverse("quotes:sub_detail", args=[pk]),
+        failed=lambda status: _sub_page(request, pk, status=status),
+    )

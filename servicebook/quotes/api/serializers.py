@@ -156,3 +156,7 @@ class ApproveSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+
+
+class EmptyInputSerializer(serializers.Serializer):
+    """No fields: the action needs only the object in its path."""

@@ -121,12 +121,13 @@ class QuoteViewSet(mixins.ListModelMixin, ServiceViewSet):
 
     @extend_schema(
         summary="Open a new revision (the current one is kept as history)",
-        request=None,
+        request=s.EmptyInputSerializer,
         responses=responses({201: s.QuoteDetailSerializer}, 404, 409),
     )
     @action(detail=True, methods=["post"])
     def revise(self, request, pk):
         quote = self.get_object()
+        self.parse(s.EmptyInputSerializer)
         new = services.quote_revise(quote=quote, actor=request.user)
         return self._detail(new.pk, status.HTTP_201_CREATED)
 
@@ -142,6 +143,7 @@ class SubcontractorQuoteViewSet(mixins.ListModelMixin, ServiceViewSet):
         "create": Cap.QUOTES_SUBMIT,
         "approve": Cap.QUOTES_APPROVE,
         "reject": Cap.QUOTES_APPROVE,
+        "purchase_order": Cap.INVENTORY_PURCHASE,
     }
 
     def get_queryset(self):
@@ -207,4 +209,16 @@ class SubcontractorQuoteViewSet(mixins.ListModelMixin, ServiceViewSet):
         quote = get_object_or_404(self.get_queryset(), pk=pk)
         data = self.parse(s.RejectSerializer)
         quote = subcontract.subquote_reject(quote=quote, reason=data["reason"], actor=request.user)
+        return self.render(selectors.subquote_get(user=request.user, pk=quote.pk))
+
+    @extend_schema(
+        summary="Raise the purchase order of a quote a coordinator approved",
+        request=s.EmptyInputSerializer,
+        responses=responses({200: s.SubQuoteSerializer}, 404, 409),
+    )
+    @action(detail=True, methods=["post"], url_path="purchase-order")
+    def purchase_order(self, request, pk):
+        quote = get_object_or_404(self.get_queryset(), pk=pk)
+        self.parse(s.EmptyInputSerializer)
+        quote = subcontract.subquote_raise_purchase_order(quote=quote, actor=request.user)
         return self.render(selectors.subquote_get(user=request.user, pk=quote.pk))

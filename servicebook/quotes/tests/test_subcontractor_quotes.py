@@ -133,13 +133,29 @@ def test_reject_needs_a_reason_and_is_audited(sub_world, coordinator):
     assert reject and "Use our own stock" in reject[0].message
 
 
-def test_a_subcontractor_may_not_approve_and_a_dispatcher_needs_purchasing(sub_world, limits):
+def test_a_coordinator_approves_and_a_purchaser_raises_the_order(sub_world, coordinator):
+    """Dispatchers approve within their limit but do not buy: the approved quote waits for
+    someone with inventory.purchase to raise its purchase order."""
+    ApprovalLimit.objects.create(
+        role="dispatcher", kind="subcontractor_quote", max_amount=Decimal("500.00")
+    )
+    ApprovalLimit.objects.create(
+        role="service_admin", kind="purchase_order", max_amount=Decimal("500.00")
+    )
     quote = subcontract.subquote_submit(
         work_order=sub_world["job"], amount="300", actor=sub_world["login"]
     )
     with pytest.raises(PermissionDenied):
         subcontract.subquote_approve(quote=quote, actor=sub_world["login"])
-    with pytest.raises(PermissionDenied, match=r"inventory\.purchase"):
-        subcontract.subquote_approve(quote=quote, actor=make_user("dispatcher"))
-    quote.refresh_from_db()
-    assert quote.status == "submitted"
+    dispatcher = make_user("dispatcher")
+    with pytest.raises(PermissionDenied):
+        subcontract.subquote_raise_purchase_order(quote=quote, actor=dispatcher)
+    quote = subcontract.subquote_approve(quote=quote, actor=dispatcher)
+    assert quote.status == "approved" and quote.purchase_order is None
+    with pytest.raises(InvalidTransition):
+        subcontract.subquote_reject(quote=quote, reason="changed my mind", actor=dispatcher)
+    quote = subcontract.subquote_raise_purchase_order(quote=quote, actor=coordinator)
+    assert quote.purchase_order.status == "approved"
+    assert quote.purchase_order.total == Decimal("300.00")
+    with pytest.raises(InvalidTransition):
+        subcontract.subquote_raise_purchase_order(quote=quote, actor=coordinator)
