@@ -268,6 +268,7 @@ PERIODIC_TASKS = [
     ("servicebook.core.tasks.prune_task_results", 24 * 60 * 60),
     ("servicebook.workorders.tasks.pm_generate", env_int("PM_GENERATE_INTERVAL_SECONDS", 3600)),
     ("servicebook.payments.tasks.prune_idempotency_records", 6 * 60 * 60),
+    ("servicebook.receivables.tasks.collections_run_nightly", 24 * 60 * 60),
     ("servicebook.integrations.tasks.webhooks_sweep", env_int("WEBHOOK_SWEEP_SECONDS", 30)),
 ]
 # Outbound webhooks (docs/integrations.md). An endpoint may override the timeout and the
