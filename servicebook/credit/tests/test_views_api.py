@@ -106,3 +106,37 @@ def test_deposits_review_command_bills(account, deposit_policy, supervisor):
     call_command("deposits-review", "--bill", "--user", supervisor.username, stdout=out)
     assert "1 billed" in out.getvalue()
     assert account.deposits.get().amount_required == D("50.00")
+
+
+def test_account_box_shows_restoration_and_cash_only(
+    client, collector, account, invoice, restoration_policy, credit_policy
+):
+    from servicebook.credit.services import credit_event_record
+
+    invoice(account, "90.00")
+    Account.objects.filter(pk=account.pk).update(status="disconnected")
+    credit_event_record(account=account, kind="disconnection", on=dt.date.today())
+    credit_event_record(account=account, kind="late_payment", on=dt.date.today())
+    _login(client, collector)
+    page = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert 'data-testid="cash-only"' in page
+    assert 'data-testid="restoration-total">$125.00' in page
+    # Collections hold credit.manage but not billing.issue: no button that would be refused.
+    assert 'data-testid="restoration-open"' not in page
+
+
+def test_restoration_refused_without_billing_changes_nothing(
+    collector, account, invoice, restoration_policy
+):
+    import pytest
+    from django.core.exceptions import PermissionDenied
+
+    from servicebook.credit.models import Restoration
+    from servicebook.credit.services import restoration_open
+
+    invoice(account, "90.00")
+    Account.objects.filter(pk=account.pk).update(status="disconnected")
+    account.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        restoration_open(account=account, actor=collector)
+    assert not Restoration.objects.exists()
