@@ -213,7 +213,7 @@ def arrangement_create(
     account is protected from collection steps from today. Refuses an ineligible account
     or choices out of the policy's limits, naming the field."""
     require_capability(actor, Cap.CREDIT_ARRANGE)
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = Account.objects.select_for_update(of=("self",)).get(pk=account.pk)
     proposal = arrangement_proposal(
         account=account, on=on, down_payment=down_payment, installments=installments
     )
@@ -259,7 +259,7 @@ def arrangement_cancel(*, arrangement: PaymentArrangement, reason: str, actor):
     require_capability(actor, Cap.CREDIT_ARRANGE)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": ["Say why the arrangement is cancelled."]})
-    arrangement = PaymentArrangement.objects.select_for_update().get(pk=arrangement.pk)
+    arrangement = PaymentArrangement.objects.select_for_update(of=("self",)).get(pk=arrangement.pk)
     if arrangement.status != ArrangementStatus.ACTIVE:
         raise InvalidTransition(f"The arrangement is {arrangement.get_status_display().lower()}.")
     _end(
@@ -291,7 +291,7 @@ def arrangement_payment_apply(*, payment, actor) -> Decimal:
     if payment.deposit_id:
         return ZERO  # a deposit payment pays the deposit, not the arrears
     arrangement = (
-        PaymentArrangement.objects.select_for_update()
+        PaymentArrangement.objects.select_for_update(of=("self",))
         .filter(account_id=payment.account_id, status=ArrangementStatus.ACTIVE)
         .first()
     )
@@ -327,14 +327,16 @@ def arrangement_payment_reverse(*, payment, actor) -> Decimal:
     taken back from the latest paid installments first. A kept arrangement becomes active
     again (the promise was not kept after all); the review then judges its dates."""
     link = (
-        ArrangementPayment.objects.select_for_update()
+        ArrangementPayment.objects.select_for_update(of=("self",))
         .filter(payment=payment, reversed=False)
         .select_related("arrangement")
         .first()
     )
     if link is None:
         return ZERO
-    arrangement = PaymentArrangement.objects.select_for_update().get(pk=link.arrangement_id)
+    arrangement = PaymentArrangement.objects.select_for_update(of=("self",)).get(
+        pk=link.arrangement_id
+    )
     left = link.amount
     for installment in arrangement.installments.filter(paid_amount__gt=0).order_by(
         "-due_date", "-number"

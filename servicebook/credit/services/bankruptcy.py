@@ -81,7 +81,7 @@ def bankruptcy_file(
         errors["petition_date"] = ["The petition date cannot be in the future."]
     if errors:
         raise ValidationFailed(errors)
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = Account.objects.select_for_update(of=("self",)).get(pk=account.pk)
     if Bankruptcy.objects.filter(account=account, status=BankruptcyStatus.FILED).exists():
         raise InvalidTransition("The account already has a bankruptcy case in force.")
     split = bankruptcy_split(account, petition_date=petition_date)
@@ -155,7 +155,7 @@ def bankruptcy_claim_record(
         errors["filed_on"] = ["A claim is filed on or after the petition date."]
     if errors:
         raise ValidationFailed(errors)
-    bankruptcy = Bankruptcy.objects.select_for_update().get(pk=bankruptcy.pk)
+    bankruptcy = Bankruptcy.objects.select_for_update(of=("self",)).get(pk=bankruptcy.pk)
     before = snapshot(bankruptcy, ["claim_amount", "claim_filed_on"])
     bankruptcy.claim_amount, bankruptcy.claim_filed_on = value, filed_on
     bankruptcy.save(update_fields=["claim_amount", "claim_filed_on"])
@@ -176,7 +176,7 @@ def bankruptcy_close(
         raise ValidationFailed({"status": ["Choose dismissed or discharged."]})
     if on is None or on < bankruptcy.petition_date:
         raise ValidationFailed({"on": ["The case ends on or after the petition date."]})
-    bankruptcy = Bankruptcy.objects.select_for_update().get(pk=bankruptcy.pk)
+    bankruptcy = Bankruptcy.objects.select_for_update(of=("self",)).get(pk=bankruptcy.pk)
     if bankruptcy.status != BankruptcyStatus.FILED:
         raise InvalidTransition(f"The case is already {bankruptcy.get_status_display().lower()}.")
     before = snapshot(bankruptcy, ["status", "closed_on"])

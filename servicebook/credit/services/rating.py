@@ -53,7 +53,7 @@ def _standing_locked(account: Account, policy: CreditPolicy | None) -> CreditSta
     CreditStanding.objects.bulk_create(
         [CreditStanding(account=account, score=start)], ignore_conflicts=True
     )
-    return CreditStanding.objects.select_for_update().get(account=account)
+    return CreditStanding.objects.select_for_update(of=("self",)).get(account=account)
 
 
 @transaction.atomic

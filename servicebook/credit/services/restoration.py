@@ -155,7 +155,7 @@ def restoration_open(*, account: Account, actor, on: dt.date | None = None) -> R
     raised at once."""
     require_capability(actor, Cap.CREDIT_MANAGE)
     on = on or timezone.localdate()
-    account = Account.objects.select_for_update().get(pk=account.pk)
+    account = Account.objects.select_for_update(of=("self",)).get(pk=account.pk)
     if account.status not in RESTORABLE:
         raise ValidationFailed(
             {
@@ -241,7 +241,7 @@ def restoration_check_paid(*, account: Account, on: dt.date, actor) -> Restorati
     posting transaction, and when a restoration opens. The restoration row is locked, so
     two payments at once raise one work order."""
     restoration = (
-        Restoration.objects.select_for_update()
+        Restoration.objects.select_for_update(of=("self",))
         .filter(account=account, status=RestorationStatus.OPEN)
         .select_related("policy", "fee_invoice__open_item", "deposit_record")
         .first()
