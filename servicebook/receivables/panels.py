@@ -7,7 +7,7 @@ from servicebook.core.permissions import has_capability
 from servicebook.customers.panels import AccountPanel, register_panel
 from servicebook.users.roles import Cap
 
-from .selectors import account_collection
+from .selectors import account_collection_brief
 
 
 def collection_context(*, request, account) -> dict:
@@ -16,7 +16,7 @@ def collection_context(*, request, account) -> dict:
         or has_capability(request.user, Cap.RECEIVABLES_VIEW)
     ):
         return {"account": account, "hidden": True}
-    return {"account": account, "collection": account_collection(account)}
+    return {"account": account, "collection": account_collection_brief(account)}
 
 
 def register() -> None:

@@ -375,3 +375,71 @@ def account_collection(account, *, limit: int = 6) -> AccountCollection:
         actions=actions,
         promises=promises,
     )
+
+
+def account_collection_brief(account) -> AccountCollection:
+    """The account's latest process with its past due, oldest due date, first step's days
+    and latest promise, in ONE query (the account page's box and the API section: the
+    account page has a query budget)."""
+    from django.db.models import DateField, DecimalField, IntegerField, OuterRef, Subquery
+
+    from .models import CollectionBalance, CollectionProcess, CollectionStep, PromiseToPay
+
+    balance = CollectionBalance.objects.filter(account_id=OuterRef("account_id"))
+    promise = PromiseToPay.objects.filter(account_id=OuterRef("account_id")).order_by(
+        "-made_on", "-id"
+    )
+    process = (
+        CollectionProcess.objects.filter(account=account)
+        .select_related("step", "policy")
+        .annotate(
+            b_past_due=Subquery(
+                balance.values("past_due"),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+            b_oldest_due=Subquery(balance.values("oldest_due"), output_field=DateField()),
+            first_days=Subquery(
+                CollectionStep.objects.filter(policy_id=OuterRef("policy_id"), position=1).values(
+                    "days_after"
+                )[:1],
+                output_field=IntegerField(),
+            ),
+            promise_pk=Subquery(promise.values("pk")[:1], output_field=IntegerField()),
+            promise_amount=Subquery(
+                promise.values("amount")[:1],
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+            promise_on=Subquery(promise.values("promised_on")[:1], output_field=DateField()),
+            promise_follow_up=Subquery(
+                promise.values("follow_up_on")[:1], output_field=DateField()
+            ),
+            promise_status=Subquery(promise.values("status")[:1]),
+        )
+        .order_by("-started_on", "-id")
+        .first()
+    )
+    if process is None:
+        return AccountCollection(None, None, None, None, [], [])
+    next_step_on = process.next_step_on
+    if process.position == 0 and process.b_oldest_due and process.first_days is not None:
+        next_step_on = process.b_oldest_due + dt.timedelta(days=process.first_days)
+    promises = []
+    if process.promise_pk:
+        promises = [
+            PromiseToPay(
+                pk=process.promise_pk,
+                account_id=process.account_id,
+                amount=process.promise_amount,
+                promised_on=process.promise_on,
+                follow_up_on=process.promise_follow_up,
+                status=process.promise_status,
+            )
+        ]
+    return AccountCollection(
+        process=process,
+        past_due=process.b_past_due,
+        oldest_due=process.b_oldest_due,
+        next_step_on=next_step_on,
+        actions=[],
+        promises=promises,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from servicebook.core.permissions import has_capability
 from servicebook.users.roles import Cap
 
-from ..selectors import account_collection
+from ..selectors import account_collection_brief
 
 
 def account_collection_section(*, request, account):
@@ -15,7 +15,7 @@ def account_collection_section(*, request, account):
         or has_capability(request.user, Cap.RECEIVABLES_VIEW)
     ):
         return None
-    c = account_collection(account, limit=0)
+    c = account_collection_brief(account)
     process = c.process
     if process is None:
         return None
