@@ -313,6 +313,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps have a "status" with its own choices: each set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "QuoteStatusEnum": "servicebook.quotes.choices.QuoteStatus",
+        "SubcontractorQuoteStatusEnum": "servicebook.quotes.choices.SubQuoteStatus",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------

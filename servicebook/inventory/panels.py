@@ -15,11 +15,14 @@ from .selectors import account_sales_orders
 def sales_context(*, request, account) -> dict:
     if not has_capability(request.user, Cap.INVENTORY_VIEW):
         return {"account": account, "hidden": True}
-    return {
-        "account": account,
-        "orders": account_sales_orders(account),
-        "form": SaleForm() if has_capability(request.user, Cap.INVENTORY_SELL) else None,
-    }
+    form = None
+    if has_capability(request.user, Cap.INVENTORY_SELL):
+        form = SaleForm()
+        # Rendered only (the post goes to the sale view's own form): the choices read once,
+        # not once per pass of the field template over them.
+        field = form.fields["warehouse"]
+        field.choices = list(field.choices)
+    return {"account": account, "orders": account_sales_orders(account), "form": form}
 
 
 def register() -> None:

@@ -1501,8 +1501,10 @@ ENDPOINTS.update(
         "integrations:endpoint_create": (
             "post",
             _ig("partner"),
-            lambda w: {"url": "https://p.example/h", "event_types": ["workorder.status_changed"]}
-            | {"scope": "linked"},
+            lambda w: (
+                {"url": "https://p.example/h", "event_types": ["workorder.status_changed"]}
+                | {"scope": "linked"}
+            ),
         ),
         "integrations:token_issue": ("post", _ig("partner"), lambda w: {"label": "second"}),
         "integrations:endpoint_toggle": ("post", _ig("endpoint"), lambda w: {}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -121,7 +122,7 @@ class QuoteViewSet(mixins.ListModelMixin, ServiceViewSet):
 
     @extend_schema(
         summary="Open a new revision (the current one is kept as history)",
-        request=s.EmptyInputSerializer,
+        request=OpenApiTypes.OBJECT,
         responses=responses({201: s.QuoteDetailSerializer}, 404, 409),
     )
     @action(detail=True, methods=["post"])
@@ -213,7 +214,7 @@ class SubcontractorQuoteViewSet(mixins.ListModelMixin, ServiceViewSet):
 
     @extend_schema(
         summary="Raise the purchase order of a quote a coordinator approved",
-        request=s.EmptyInputSerializer,
+        request=OpenApiTypes.OBJECT,
         responses=responses({200: s.SubQuoteSerializer}, 404, 409),
     )
     @action(detail=True, methods=["post"], url_path="purchase-order")
