@@ -213,6 +213,11 @@ def billing_profile_set(
 def invoice_create_draft(*, account: Account, memo: str = "", actor) -> Invoice:
     """Open a draft invoice for an account; lines are added until it is issued."""
     require_capability(actor, Cap.BILLING_EDIT)
+    return _create_draft(account=account, memo=memo, actor=actor)
+
+
+def _create_draft(*, account: Account, memo: str, actor) -> Invoice:
+    """A new draft (no capability check: callers check theirs)."""
     invoice = Invoice.objects.create(
         account=account,
         memo=memo.strip()[:300],
@@ -258,6 +263,32 @@ def invoice_line_add(
     account, each of which may be overridden) or free-form (kind, description, price and
     revenue account required). Amount and tax are rounded half-up at the line."""
     require_capability(actor, Cap.BILLING_EDIT)
+    return _line_add(
+        invoice=invoice,
+        catalog_item=catalog_item,
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+        kind=kind,
+        revenue_account=revenue_account,
+        tax_code=tax_code,
+        actor=actor,
+    )
+
+
+def _line_add(
+    *,
+    invoice: Invoice,
+    catalog_item: CatalogItem | None = None,
+    description: str = "",
+    quantity: Decimal | int | str = 1,
+    unit_price: Decimal | str | None = None,
+    kind: str | None = None,
+    revenue_account: LedgerAccount | None = None,
+    tax_code: TaxCode | None = None,
+    actor,
+) -> InvoiceLine:
+    """invoice_line_add's work (no capability check: callers check theirs)."""
     invoice = _locked(invoice)
     _require_draft(invoice)
     errors: dict[str, list[str]] = {}
@@ -374,6 +405,43 @@ def invoice_issue(*, invoice: Invoice, actor, issued_on: dt.date | None = None) 
     Raises InvalidTransition if it is not a draft, ValidationFailed if it has no lines or
     its total is not positive (credits are credit notes)."""
     require_capability(actor, Cap.BILLING_ISSUE)
+    invoice = _issue(invoice=_locked(invoice), actor=actor, issued_on=issued_on)
+    _deliver_on_issue(invoice, actor=actor)
+    return invoice
+
+
+@transaction.atomic
+def fee_invoice_issue(
+    *,
+    account: Account,
+    memo: str,
+    catalog_item: CatalogItem | None = None,
+    amount: Decimal | str | None = None,
+    description: str = "",
+    issued_on: dt.date | None = None,
+    actor,
+) -> Invoice:
+    """A policy's fee on an invoice of its own, issued at once: a catalog item (at its price
+    unless `amount` is given) or a free amount credited to the fees ledger account.
+
+    For the services that apply a policy (a collection step's fee, the restoration fee):
+    they need `billing.fees`, not the draft-and-issue capabilities of a billing clerk, so a
+    collector can restore a customer without being able to edit invoices."""
+    require_capability(actor, Cap.BILLING_FEES)
+    if catalog_item is None and amount in (None, ""):
+        raise ValidationFailed({"amount": ["Name the fee: a catalog item or an amount."]})
+    invoice = _create_draft(account=account, memo=memo, actor=actor)
+    if catalog_item is not None:
+        _line_add(invoice=invoice, catalog_item=catalog_item, unit_price=amount, actor=actor)
+    else:
+        _line_add(
+            invoice=invoice,
+            description=description or memo,
+            unit_price=amount,
+            kind=ItemKind.FEE,
+            revenue_account=ledger_account_for(LedgerRole.FEES),
+            actor=actor,
+        )
     invoice = _issue(invoice=_locked(invoice), actor=actor, issued_on=issued_on)
     _deliver_on_issue(invoice, actor=actor)
     return invoice

@@ -702,38 +702,20 @@ def _insert_letters(letters: list[CollectionLetter]) -> None:
 def _charge_fee(action: CollectionAction, step: CollectionStep, actor) -> None:
     """The step's fee on an invoice of its own, through billing (so it lands in the ledger
     as an invoice: receivable debit, fee income credit, an open item)."""
-    from servicebook.billing.services import (
-        invoice_create_draft,
-        invoice_issue,
-        invoice_line_add,
-    )
-    from servicebook.ledger.models import LedgerRole
-    from servicebook.ledger.services import ledger_account_for
+    from servicebook.billing.services import fee_invoice_issue
 
     amount = step.fee_amount
     if amount is None and step.fee_item is None:
         return
-    account = Account.objects.get(pk=action.account_id)
-    invoice = invoice_create_draft(
-        account=account, memo=f"{step.get_kind_display()} fee ({action.taken_on})", actor=actor
+    invoice = fee_invoice_issue(
+        account=Account.objects.get(pk=action.account_id),
+        memo=f"{step.get_kind_display()} fee ({action.taken_on})",
+        description=f"{step.get_kind_display()} fee",
+        catalog_item=step.fee_item,
+        amount=amount,
+        issued_on=action.taken_on,
+        actor=actor,
     )
-    if step.fee_item is not None:
-        invoice_line_add(
-            invoice=invoice,
-            catalog_item=step.fee_item,
-            unit_price=amount,
-            actor=actor,
-        )
-    else:
-        invoice_line_add(
-            invoice=invoice,
-            description=f"{step.get_kind_display()} fee",
-            unit_price=amount,
-            kind="fee",
-            revenue_account=ledger_account_for(LedgerRole.FEES),
-            actor=actor,
-        )
-    invoice = invoice_issue(invoice=invoice, actor=actor, issued_on=action.taken_on)
     action.fee = invoice.total
     action.fee_invoice = invoice
     action.save(update_fields=["fee", "fee_invoice"])

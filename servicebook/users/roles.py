@@ -71,6 +71,7 @@ class Cap:
     BILLING_CREDIT = "billing.credit"  # credit notes and voids
     BILLING_RUN = "billing.run"  # start and resume bill runs
     BILLING_CATALOG = "billing.catalog"  # catalog items, tax codes and rates, bill cycles
+    BILLING_FEES = "billing.fees"  # charge a policy's fee (collection step, restoration)
     RECEIVABLES_VIEW = "receivables.view"  # the book's aging report and its exports
     RECEIVABLES_COLLECT = "receivables.collect"  # worklist, promises to pay, protections, holds
     RECEIVABLES_POLICIES = "receivables.policies"  # collection policies, moratoria, protected days
@@ -274,6 +275,9 @@ _grant(Cap.RECEIVABLES_VIEW, Role.BILLING, Role.COLLECTIONS, Role.SUPERVISOR)
 # certificate on the phone too); supervisors keep the policies and approve write-offs
 # (the amount within the role's ApprovalLimit of kind write_off).
 _grant(Cap.RECEIVABLES_COLLECT, Role.COLLECTIONS, Role.SUPERVISOR)
+# The fees a policy sets (a collection step's, the restoration fee) are billed by those who
+# apply the policy, without the right to draft or issue other invoices.
+_grant(Cap.BILLING_FEES, Role.BILLING, Role.COLLECTIONS, Role.SUPERVISOR)
 _grant(Cap.RECEIVABLES_POLICIES, Role.SUPERVISOR)
 _grant(Cap.RECEIVABLES_WRITE_OFF, Role.COLLECTIONS, Role.SUPERVISOR)
 
@@ -311,7 +315,9 @@ _grant(
     Cap.INVENTORY_SELL, Role.REP_1, Role.REP_2, Role.SERVICE_ADMIN, Role.BILLING, Role.SUPERVISOR
 )
 _grant(Cap.INVENTORY_MANAGE, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
-_grant(Cap.INVENTORY_PURCHASE, Role.SERVICE_ADMIN, Role.SUPERVISOR)
+# Coordinators (dispatchers) too: a subcontractor quote they approve becomes its purchase
+# order at once (issue 7), and they reorder parts for the vans.
+_grant(Cap.INVENTORY_PURCHASE, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
 
 # --- Integrations (docs/integrations.md) --------------------------------------------------------
 # Coordinators and service administrators keep partners' portals up to date and replay a

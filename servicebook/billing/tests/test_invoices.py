@@ -258,3 +258,43 @@ def test_drafts_and_lines_survive_nothing_half_written(account, biller, labour):
         invoice_line_add(invoice=invoice, catalog_item=labour, quantity=0, actor=biller)
     assert InvoiceLine.objects.count() == 0
     assert Invoice.objects.get().total == 0
+
+
+def test_a_policy_fee_is_billed_with_billing_fees_alone(account, labour):
+    from servicebook.billing.services import fee_invoice_issue
+
+    collector = make_user("collections")
+    invoice = fee_invoice_issue(
+        account=account,
+        memo="Disconnect notice fee",
+        amount="15.00",
+        issued_on=dt.date(2026, 11, 20),
+        actor=collector,
+    )
+    assert (invoice.status, invoice.total, invoice.issued_on) == (
+        "issued",
+        Decimal("15.00"),
+        dt.date(2026, 11, 20),
+    )
+    line = invoice.lines.get()
+    assert (line.kind, line.description, line.revenue_account.role) == (
+        "fee",
+        "Disconnect notice fee",
+        LedgerRole.FEES,
+    )
+    # A catalog item at its own price, or at the policy's amount.
+    assert (
+        fee_invoice_issue(
+            account=account, memo="Visit", catalog_item=labour, actor=collector
+        ).subtotal
+        == labour.price
+    )
+    # The collector bills the policy's fee, not invoices of their own making.
+    with pytest.raises(PermissionDenied):
+        invoice_create_draft(account=account, actor=collector)
+    with pytest.raises(PermissionDenied):
+        fee_invoice_issue(account=account, memo="Fee", amount="5.00", actor=make_user("rep1"))
+    with pytest.raises(ValidationFailed) as refused:
+        fee_invoice_issue(account=account, memo="Fee", actor=collector)
+    assert "amount" in refused.value.errors
+    assert ledger_verify() == []

@@ -150,7 +150,7 @@ def _past_due_left(account: Account, *, as_of: dt.date) -> Decimal:
 def restoration_open(*, account: Account, actor, on: dt.date | None = None) -> Restoration:
     """The customer accepts the amount to restore: the restoration is opened with the
     quote's amounts, the fee billed as an invoice of the policy's tariff item (billing's
-    services, as the actor: billing.edit and billing.issue) and the deposit asked for
+    services, as the actor: billing.fees) and the deposit asked for
     (payments' deposit_bill). If the account has already paid it all, the reconnect is
     raised at once."""
     require_capability(actor, Cap.CREDIT_MANAGE)
@@ -172,8 +172,7 @@ def restoration_open(*, account: Account, actor, on: dt.date | None = None) -> R
     # The fee is an invoice and the deposit a payments deposit, each written by its own
     # app's services as this actor: check both up front so a refusal changes nothing.
     if quote.amount("fee") > 0:
-        require_capability(actor, Cap.BILLING_EDIT)
-        require_capability(actor, Cap.BILLING_ISSUE)
+        require_capability(actor, Cap.BILLING_FEES)
     if quote.amount("deposit") > 0:
         require_capability(actor, Cap.PAYMENTS_DEPOSITS)
     restoration = Restoration.objects.create(
@@ -211,28 +210,16 @@ def restoration_open(*, account: Account, actor, on: dt.date | None = None) -> R
 
 
 def _bill_fee(account: Account, policy: RestorationPolicy, *, actor, on: dt.date):
-    from servicebook.billing.services import (
-        invoice_create_draft,
-        invoice_issue,
-        invoice_line_add,
+    from servicebook.billing.services import fee_invoice_issue
+
+    return fee_invoice_issue(
+        account=account,
+        memo="Restoration fee",
+        catalog_item=policy.fee_item if policy.fee_item_id else None,
+        amount=None if policy.fee_item_id else policy.fee_amount,
+        issued_on=on,
+        actor=actor,
     )
-
-    invoice = invoice_create_draft(account=account, memo="Restoration fee", actor=actor)
-    if policy.fee_item_id:
-        invoice_line_add(invoice=invoice, catalog_item=policy.fee_item, quantity=1, actor=actor)
-    else:
-        from servicebook.ledger.models import LedgerAccount, LedgerRole
-
-        invoice_line_add(
-            invoice=invoice,
-            description="Restoration fee",
-            kind="fee",
-            quantity=1,
-            unit_price=policy.fee_amount,
-            revenue_account=LedgerAccount.objects.filter(role=LedgerRole.FEES).first(),
-            actor=actor,
-        )
-    return invoice_issue(invoice=invoice, actor=actor, issued_on=on)
 
 
 def restoration_check_paid(*, account: Account, on: dt.date, actor) -> Restoration | None:

@@ -121,22 +121,46 @@ def test_account_box_shows_restoration_and_cash_only(
     page = client.get(f"/accounts/{account.pk}/").content.decode()
     assert 'data-testid="cash-only"' in page
     assert 'data-testid="restoration-total">$125.00' in page
-    # Collections hold credit.manage but not billing.issue: no button that would be refused.
-    assert 'data-testid="restoration-open"' not in page
+    # Collections hold credit.manage and billing.fees: the collector restores from here.
+    assert 'data-testid="restoration-open"' in page
 
 
-def test_restoration_refused_without_billing_changes_nothing(
-    collector, account, invoice, restoration_policy
+def test_a_collector_opens_the_restoration_and_its_fee_is_billed(
+    client, collector, account, invoice, restoration_policy
+):
+    from servicebook.billing.models import Invoice
+    from servicebook.credit.models import Restoration
+    from servicebook.ledger.verify import ledger_verify
+
+    invoice(account, "90.00")
+    Account.objects.filter(pk=account.pk).update(status="disconnected")
+    _login(client, collector)
+    response = client.post(f"/credit/accounts/{account.pk}/restoration/")
+    assert response.status_code == 302
+    restoration = Restoration.objects.get(account=account)
+    assert restoration.fee > 0 and restoration.fee_invoice.status == "issued"
+    assert restoration.fee_invoice.total == restoration.fee
+    # Billing's own draft-and-issue rights stay with billing: the fee is all it bills.
+    assert Invoice.objects.filter(account=account, memo="Restoration fee").count() == 1
+    assert ledger_verify() == []
+
+
+def test_restoration_refused_without_credit_manage_changes_nothing(
+    account, invoice, restoration_policy
 ):
     import pytest
     from django.core.exceptions import PermissionDenied
 
+    from servicebook.billing.models import Invoice
+    from servicebook.core.testing.factories import make_user
     from servicebook.credit.models import Restoration
     from servicebook.credit.services import restoration_open
 
     invoice(account, "90.00")
     Account.objects.filter(pk=account.pk).update(status="disconnected")
     account.refresh_from_db()
+    invoices = Invoice.objects.count()
     with pytest.raises(PermissionDenied):
-        restoration_open(account=account, actor=collector)
+        restoration_open(account=account, actor=make_user("billing"))
     assert not Restoration.objects.exists()
+    assert Invoice.objects.count() == invoices
