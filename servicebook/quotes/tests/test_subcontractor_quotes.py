@@ -133,14 +133,14 @@ def test_reject_needs_a_reason_and_is_audited(sub_world, coordinator):
     assert reject and "Use our own stock" in reject[0].message
 
 
-def test_a_coordinator_approves_and_a_purchaser_raises_the_order(sub_world, coordinator):
-    """Dispatchers approve within their limit but do not buy: the approved quote waits for
-    someone with inventory.purchase to raise its purchase order."""
+def test_a_coordinators_approval_makes_the_subcontractors_purchase_order(sub_world):
+    """Dispatchers (coordinators) approve within their limit and hold inventory.purchase:
+    the approved quote becomes the subcontractor's purchase order at once (issue 7)."""
     ApprovalLimit.objects.create(
         role="dispatcher", kind="subcontractor_quote", max_amount=Decimal("500.00")
     )
     ApprovalLimit.objects.create(
-        role="service_admin", kind="purchase_order", max_amount=Decimal("500.00")
+        role="dispatcher", kind="purchase_order", max_amount=Decimal("500.00")
     )
     quote = subcontract.subquote_submit(
         work_order=sub_world["job"], amount="300", actor=sub_world["login"]
@@ -148,14 +148,11 @@ def test_a_coordinator_approves_and_a_purchaser_raises_the_order(sub_world, coor
     with pytest.raises(PermissionDenied):
         subcontract.subquote_approve(quote=quote, actor=sub_world["login"])
     dispatcher = make_user("dispatcher")
-    with pytest.raises(PermissionDenied):
-        subcontract.subquote_raise_purchase_order(quote=quote, actor=dispatcher)
     quote = subcontract.subquote_approve(quote=quote, actor=dispatcher)
-    assert quote.status == "approved" and quote.purchase_order is None
-    with pytest.raises(InvalidTransition):
-        subcontract.subquote_reject(quote=quote, reason="changed my mind", actor=dispatcher)
-    quote = subcontract.subquote_raise_purchase_order(quote=quote, actor=coordinator)
+    assert quote.status == "approved"
     assert quote.purchase_order.status == "approved"
     assert quote.purchase_order.total == Decimal("300.00")
     with pytest.raises(InvalidTransition):
-        subcontract.subquote_raise_purchase_order(quote=quote, actor=coordinator)
+        subcontract.subquote_reject(quote=quote, reason="changed my mind", actor=dispatcher)
+    with pytest.raises(InvalidTransition):
+        subcontract.subquote_raise_purchase_order(quote=quote, actor=dispatcher)
