@@ -105,10 +105,14 @@ def _envelope(body: Any) -> tuple[str, str, dict]:
         errors["event_id"] = ["At most 100 characters, printable."]
     if not isinstance(event_type, str) or not event_type.strip():
         errors["type"] = ["Give the event's type."]
-    elif len(event_type) > 60:
-        errors["type"] = ["At most 60 characters."]
+    elif len(event_type) > 60 or "\x00" in event_type:
+        errors["type"] = ["At most 60 characters, printable."]
     if not isinstance(data, dict):
         errors["data"] = ["Give the event's data as a JSON object."]
+    # PostgreSQL's text and jsonb cannot hold a NUL: refused here, not a 500 there.
+    for name, value in body.items():
+        if name not in errors and "\\u0000" in json.dumps(value):
+            errors[name] = ["Remove the NUL characters."]
     unknown = sorted(set(body) - {"event_id", "type", "data", "occurred_at"})
     for name in unknown:
         errors[name] = ["Unknown field."]
