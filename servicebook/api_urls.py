@@ -15,6 +15,7 @@ from rest_framework.routers import SimpleRouter
 from servicebook.billing.api import urls as billing_api
 from servicebook.cases.api import urls as cases_api
 from servicebook.contact.api import urls as contact_api
+from servicebook.contracts.api import urls as contracts_api
 from servicebook.credit.api import urls as credit_api
 from servicebook.customers.api import urls as customers_api
 from servicebook.integrations.api import urls as integrations_api
@@ -37,6 +38,7 @@ for app_api in (
     scheduling_api,
     contact_api,
     inventory_api,
+    contracts_api,
     credit_api,
     receivables_api,
     integrations_api,

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "servicebook.scheduling",
     "servicebook.contact",
     "servicebook.inventory",
+    "servicebook.contracts",
     "servicebook.credit",
     "servicebook.receivables",
     "servicebook.integrations",
@@ -269,7 +270,13 @@ PERIODIC_TASKS = [
     ("servicebook.workorders.tasks.pm_generate", env_int("PM_GENERATE_INTERVAL_SECONDS", 3600)),
     ("servicebook.payments.tasks.prune_idempotency_records", 6 * 60 * 60),
     ("servicebook.receivables.tasks.collections_run_nightly", 24 * 60 * 60),
+    (
+        "servicebook.receivables.tasks.collection_letters_send_periodic",
+        env_int("COLLECTION_LETTERS_INTERVAL_SECONDS", 300),
+    ),
     ("servicebook.integrations.tasks.webhooks_sweep", env_int("WEBHOOK_SWEEP_SECONDS", 30)),
+    ("servicebook.quotes.tasks.quotes_expire_daily", 24 * 60 * 60),
+    ("servicebook.contracts.tasks.contracts_renew_daily", 24 * 60 * 60),
 ]
 # Outbound webhooks (docs/integrations.md). An endpoint may override the timeout and the
 # attempts; the backoff before attempt n+1 is base * 2**(n-1) capped at max, with jitter
@@ -285,7 +292,20 @@ WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 50)
 WEBHOOK_RESPONSE_EXCERPT_CHARS = env_int("WEBHOOK_RESPONSE_EXCERPT_CHARS", 500)
 # How old a signature's timestamp may be when a receiver (and our own verifier) checks it.
 WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = env_int("WEBHOOK_SIGNATURE_TOLERANCE_SECONDS", 300)
+# After an endpoint's secret is rotated, the old one still signs (a second v1=) this long.
+WEBHOOK_SECRET_GRACE_HOURS = env_int("WEBHOOK_SECRET_GRACE_HOURS", 24)
+# A partner request still "sent" (not acknowledged) this many days after sending is overdue.
+PARTNER_REQUEST_OVERDUE_DAYS = env_int("PARTNER_REQUEST_OVERDUE_DAYS", 3)
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
+# Collection letters by email (docs/receivables.md): batch per claim, attempts before the
+# letter goes to the print list, first retry delay (doubling), how old an unsent letter may
+# be and still go out, a sender's lease on its batch, and whether the PDF is attached.
+COLLECTION_LETTERS_BATCH = env_int("COLLECTION_LETTERS_BATCH", 200)
+COLLECTION_LETTER_MAX_ATTEMPTS = env_int("COLLECTION_LETTER_MAX_ATTEMPTS", 5)
+COLLECTION_LETTER_RETRY_SECONDS = env_int("COLLECTION_LETTER_RETRY_SECONDS", 300)
+COLLECTION_LETTER_MAX_AGE_DAYS = env_int("COLLECTION_LETTER_MAX_AGE_DAYS", 7)
+COLLECTION_LETTER_LEASE_SECONDS = env_int("COLLECTION_LETTER_LEASE_SECONDS", 600)
+COLLECTION_LETTER_PDF = env_bool("COLLECTION_LETTER_PDF", True)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -317,6 +337,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuoteStatusEnum": "servicebook.quotes.choices.QuoteStatus",
         "SubcontractorQuoteStatusEnum": "servicebook.quotes.choices.SubQuoteStatus",
+        "ContractStatusEnum": "servicebook.contracts.choices.ContractStatus",
+        "CustomerPOStatusEnum": "servicebook.contracts.choices.POStatus",
     },
 }
 

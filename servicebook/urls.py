@@ -15,6 +15,7 @@ urlpatterns = [
     path("scheduling/", include("servicebook.scheduling.urls")),
     path("contact/", include("servicebook.contact.urls")),
     path("inventory/", include("servicebook.inventory.urls")),
+    path("contracts/", include("servicebook.contracts.urls")),
     path("credit/", include("servicebook.credit.urls")),
     path("receivables/", include("servicebook.receivables.urls")),
     path("integrations/", include("servicebook.integrations.urls")),

@@ -447,6 +447,43 @@ def fee_invoice_issue(
     return invoice
 
 
+@dataclass(frozen=True)
+class SaleLine:
+    """One priced line of a sale: a catalog item, a quantity and the unit price the seller's
+    price rule gave (inventory's prices_for)."""
+
+    catalog_item: CatalogItem
+    quantity: Decimal
+    unit_price: Decimal
+
+
+@transaction.atomic
+def sale_invoice_issue(
+    *, account: Account, memo: str, lines: Iterable[SaleLine], actor, issued_on=None
+) -> Invoice:
+    """A sale's invoice, drafted from its priced catalog lines and issued at once.
+
+    For the services that sell at a price the price rules set (a parts sale at the counter):
+    they need `billing.sales`, not a billing clerk's draft-and-issue capabilities, so a
+    representative can sell a part to a caller without being able to write invoices."""
+    require_capability(actor, Cap.BILLING_SALES)
+    lines = list(lines)
+    if not lines:
+        raise ValidationFailed({"lines": ["A sale needs at least one line."]})
+    invoice = _create_draft(account=account, memo=memo, actor=actor)
+    for line in lines:
+        _line_add(
+            invoice=invoice,
+            catalog_item=line.catalog_item,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            actor=actor,
+        )
+    invoice = _issue(invoice=_locked(invoice), actor=actor, issued_on=issued_on)
+    _deliver_on_issue(invoice, actor=actor)
+    return invoice
+
+
 def _issue(
     *,
     invoice: Invoice,

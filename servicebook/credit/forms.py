@@ -34,6 +34,13 @@ class WaiverForm(PagedForm):
     )
 
 
+class DepositBillForm(PagedForm):
+    id_prefix = "deposit"
+    installments = forms.IntegerField(
+        min_value=1, max_value=99, initial=1, label="Installments", help_text="Monthly parts"
+    )
+
+
 class BankruptcyForm(PagedForm):
     id_prefix = "bankruptcy"
     petition_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -59,6 +59,7 @@ class CreditEventKind(models.TextChoices):
     PAID_ON_TIME = "paid_on_time", "Paid on time"
     WRITE_OFF = "write_off", "Written off"
     BANKRUPTCY = "bankruptcy", "Bankruptcy filed"
+    RESTORED = "restored", "Service restored"
     MANUAL = "manual", "Manual adjustment"
 
 
@@ -303,7 +304,12 @@ class DepositPolicy(PolicyScope):
     )
     minimum = money(default=Decimal("50.00"))
     cap = money(null=True, blank=True)
-    installments_allowed = models.PositiveSmallIntegerField(default=1)
+    installments_allowed = models.PositiveSmallIntegerField(
+        default=1, help_text="A required deposit may be paid in up to this many monthly parts"
+    )
+    installment_grace_days = models.PositiveSmallIntegerField(
+        default=5, help_text="An installment still open this many days after its due date is missed"
+    )
     due_days = models.PositiveSmallIntegerField(default=20)
     refund_after_months = models.PositiveSmallIntegerField(default=12)
     refund_max_late_events = models.PositiveSmallIntegerField(default=2)
@@ -312,6 +318,47 @@ class DepositPolicy(PolicyScope):
 
     class Meta(PolicyScope.Meta):
         verbose_name_plural = "deposit policies"
+
+
+class DepositInstallment(models.Model):
+    """One part of a required deposit the customer pays in installments (the deposit
+    policy's `installments_allowed`): its due date (monthly from the deposit's due date),
+    amount and what deposit payments paid of it. The deposit itself, its collections and
+    the deposits-held ledger are payments'; this only tracks the promise."""
+
+    deposit = models.ForeignKey("payments.Deposit", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="deposit_installments"
+    )
+    number = models.PositiveSmallIntegerField()  # 1..N
+    due_date = models.DateField()
+    amount = money()
+    paid_amount = money(default=ZERO)
+    status = models.CharField(
+        max_length=10, choices=InstallmentStatus.choices, default=InstallmentStatus.OPEN
+    )
+    paid_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["deposit", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deposit", "number"], name="credit_deposit_installment_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="credit_deposit_installment_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Deposit installment {self.number} due {self.due_date}: "
+            f"{self.paid_amount}/{self.amount}"
+        )
+
+    @property
+    def outstanding(self):
+        return self.amount - self.paid_amount
 
 
 class WaiverKind(models.TextChoices):
@@ -364,6 +411,9 @@ class RestorationPolicy(PolicyScope):
 class RestorationStatus(models.TextChoices):
     OPEN = "open", "Waiting for payment"
     PAID = "paid", "Paid, reconnect raised"
+    # The reconnect work order was cancelled or ended incomplete: staff raise a new one.
+    RECONNECT_STOPPED = "reconnect_stopped", "Paid, reconnect cancelled or not done"
+    COMPLETED = "completed", "Reconnected"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -371,14 +421,16 @@ class Restoration(models.Model):
     """One disconnection's way back: the amount to restore as quoted (past due, fee,
     deposit), the fee invoice and deposit billed for it, and the reconnect work order
     raised once when it was paid. At most one open restoration per account, and a
-    restoration raises at most one reconnect."""
+    restoration has at most one reconnect at a time (a cancelled or incomplete one is
+    replaced by staff). Completing the reconnect makes the account active again and the
+    restoration completed."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="restorations")
     policy = models.ForeignKey(
         RestorationPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(
-        max_length=10, choices=RestorationStatus.choices, default=RestorationStatus.OPEN
+        max_length=20, choices=RestorationStatus.choices, default=RestorationStatus.OPEN
     )
     opened_on = models.DateField()
     past_due = money(default=ZERO)
@@ -394,6 +446,7 @@ class Restoration(models.Model):
         "workorders.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_on = models.DateField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

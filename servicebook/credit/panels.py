@@ -31,6 +31,11 @@ def credit_context(*, request, account) -> dict:
         "installments": list(active.installments.all()) if active else [],
         "proposal": None if active else arrangement_proposal(account=account, on=today),
         "quote": restoration_quote(account, today) if account.status in RESTORABLE else None,
+        "deposit_installments": selectors.deposit_installments_of(account),
+        # A paid restoration waiting for its reconnect (or whose reconnect was cancelled).
+        "reconnect": selectors.reconnect_pending_of(account)
+        if account.status in RESTORABLE
+        else None,
         "bankruptcy": selectors.filed_bankruptcy_of(account)
         if account.status == AccountStatus.IN_BANKRUPTCY
         else None,

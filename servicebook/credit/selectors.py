@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from servicebook.core.money import ZERO, to_money
 from servicebook.customers.models import Account
@@ -72,16 +72,75 @@ def arrangement_protected_account_ids(*, as_of: dt.date) -> QuerySet:
 def bankruptcy_stayed_account_ids(*, as_of: dt.date) -> QuerySet:
     """Accounts under a bankruptcy stay on `as_of`: petition filed by then and the case
     still open, or dismissed/discharged only after that date. The stay covers pre-petition
-    debt (see bankruptcy_split); post-petition charges may still be collected."""
-    return (
-        Bankruptcy.objects.filter(petition_date__lte=as_of)
-        .filter(
-            Q(status=BankruptcyStatus.FILED)
-            | Q(
-                status__in=(BankruptcyStatus.DISMISSED, BankruptcyStatus.DISCHARGED),
-                closed_on__gt=as_of,
-            )
+    debt (see bankruptcy_split); post-petition charges may still be collected: the
+    collections run reads bankruptcy_held_account_ids and
+    bankruptcy_post_petition_balances instead."""
+    return _stays(as_of).values("account_id")
+
+
+def _stays(as_of: dt.date) -> QuerySet[Bankruptcy]:
+    return Bankruptcy.objects.filter(petition_date__lte=as_of).filter(
+        Q(status=BankruptcyStatus.FILED)
+        | Q(
+            status__in=(BankruptcyStatus.DISMISSED, BankruptcyStatus.DISCHARGED),
+            closed_on__gt=as_of,
         )
+    )
+
+
+def bankruptcy_protected_stays(*, as_of: dt.date) -> QuerySet[Bankruptcy]:
+    """Stays in force on `as_of` that still protect the pre-petition debt from collection:
+    all of them, except those whose adequate-assurance deposit is still unpaid (billed,
+    not held) after its due date. Those are collectible as a whole: the remedy the law
+    gives for no adequate assurance is discontinuing service, which is where the
+    collection steps lead (docs/credit.md, "Collections during a stay")."""
+    from servicebook.payments.choices import DepositStatus
+
+    defaulted = Q(
+        assurance_deposit__isnull=False,
+        assurance_due_on__lt=as_of,
+        assurance_deposit__status=DepositStatus.BILLED,
+    )
+    return _stays(as_of).exclude(defaulted)
+
+
+def _post_petition_past_due(as_of: dt.date) -> QuerySet:
+    """Per protected account: the undisputed past due (due before `as_of`) of the debits
+    issued on or after its petition date, and the oldest such due date."""
+    petition = bankruptcy_protected_stays(as_of=as_of).filter(account_id=OuterRef("account_id"))
+    return (
+        OpenItem.objects.filter(
+            kind=OpenItemKind.DEBIT,
+            open_amount__gt=F("disputed_amount"),
+            due_date__lt=as_of,
+            account_id__in=bankruptcy_protected_stays(as_of=as_of).values("account_id"),
+            issued_on__gte=Subquery(petition.values("petition_date")[:1]),
+        )
+        .values("account_id")
+        .annotate(past_due=Sum(F("open_amount") - F("disputed_amount")), oldest_due=Min("due_date"))
+    )
+
+
+def bankruptcy_post_petition_balances(*, as_of: dt.date) -> list[tuple[int, Decimal, dt.date]]:
+    """(account id, post-petition past due, oldest due date) of each account under a
+    protected stay that owes past-due post-petition debt: the collections run counts that
+    amount, not the pre-petition debt, for these accounts."""
+    return [
+        (row["account_id"], to_money(row["past_due"]), row["oldest_due"])
+        for row in _post_petition_past_due(as_of)
+        if row["past_due"] and row["past_due"] > 0
+    ]
+
+
+def bankruptcy_held_account_ids(*, as_of: dt.date) -> QuerySet:
+    """Accounts the collections run holds for a bankruptcy stay on `as_of`: a protected
+    stay (bankruptcy_protected_stays) and no past-due post-petition debt, so all they owe
+    past due is stayed. One with post-petition past due is collected for that amount only
+    (bankruptcy_post_petition_balances); one whose assurance deposit is unpaid after its
+    due date is not held at all."""
+    return (
+        bankruptcy_protected_stays(as_of=as_of)
+        .exclude(account_id__in=_post_petition_past_due(as_of).values("account_id"))
         .values("account_id")
     )
 
@@ -145,6 +204,44 @@ def open_restoration_of(account: Account) -> Restoration | None:
 
 
 # --- Bankruptcy ---------------------------------------------------------------------------
+
+
+def deposit_installments_of(account: Account) -> list:
+    """The installments of the account's deposit still billed (empty when it is paid in
+    one), each with `late` set when unpaid past its grace days (missed before the review
+    marks it)."""
+    from servicebook.payments.choices import DepositStatus
+
+    from .models import DepositInstallment, DepositPolicy, InstallmentStatus
+
+    rows = list(
+        DepositInstallment.objects.filter(
+            account=account, deposit__status=DepositStatus.BILLED
+        ).select_related("deposit")
+    )
+    if rows:
+        policy = policy_of(DepositPolicy, account)
+        grace = dt.timedelta(days=policy.installment_grace_days if policy else 0)
+        today = dt.date.today()
+        for row in rows:
+            row.late = row.status == InstallmentStatus.MISSED or (
+                row.status == InstallmentStatus.OPEN and row.due_date + grace < today
+            )
+    return rows
+
+
+def reconnect_pending_of(account: Account) -> Restoration | None:
+    """The account's paid restoration whose reconnect is not completed yet: raised, or
+    cancelled / not done (staff raise a new one)."""
+    return (
+        Restoration.objects.filter(
+            account=account,
+            status__in=[RestorationStatus.PAID, RestorationStatus.RECONNECT_STOPPED],
+        )
+        .select_related("work_order")
+        .order_by("-id")
+        .first()
+    )
 
 
 def filed_bankruptcy_of(account: Account) -> Bankruptcy | None:

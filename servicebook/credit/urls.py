@@ -15,6 +15,12 @@ urlpatterns = [
     ),
     path("arrangements/<int:pk>/cancel/", views.arrangement_cancel, name="arrangement_cancel"),
     path("accounts/<int:pk>/restoration/", views.restoration_open, name="restoration_open"),
+    path(
+        "restorations/<int:pk>/reconnect/",
+        views.restoration_reconnect,
+        name="restoration_reconnect",
+    ),
+    path("accounts/<int:pk>/deposit/", views.deposit_bill, name="deposit_bill"),
     path("accounts/<int:pk>/deposit-waiver/", views.deposit_waiver, name="deposit_waiver"),
     path("accounts/<int:pk>/bankruptcy/", views.bankruptcy, name="bankruptcy"),
     path("accounts/<int:pk>/bankruptcy/file/", views.bankruptcy_file, name="bankruptcy_file"),

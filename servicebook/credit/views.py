@@ -21,9 +21,10 @@ from .forms import (
     CancelForm,
     ClaimForm,
     CloseForm,
+    DepositBillForm,
     WaiverForm,
 )
-from .models import Bankruptcy, PaymentArrangement
+from .models import Bankruptcy, PaymentArrangement, Restoration
 
 
 def _account(request: HttpRequest, pk: int):
@@ -124,6 +125,23 @@ def restoration_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.CREDIT_MANAGE)
+def restoration_reconnect(request: HttpRequest, pk: int) -> HttpResponse:
+    """Raise a new reconnect work order for a paid restoration whose reconnect was
+    cancelled or not done."""
+    restoration = get_object_or_404(Restoration, pk=pk)
+    account = _account(request, restoration.account_id)
+    return button_action(
+        request,
+        lambda: services.restoration_reconnect_raise(restoration=restoration, actor=request.user),
+        done="A new reconnect work order was raised.",
+        success_url=_account_url(account),
+        failed=lambda status: render(
+            request, "credit/refused.html", {"account": account}, status=status
+        ),
+    )
+
+
+@capability_required(Cap.CREDIT_MANAGE)
 def deposit_waiver(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account(request, pk)
     form = WaiverForm(request.POST)
@@ -136,6 +154,24 @@ def deposit_waiver(request: HttpRequest, pk: int) -> HttpResponse:
         done="Deposit waived.",
         success_url=reverse("credit:bankruptcy", args=[account.pk]),
         failed=lambda f, status: _bankruptcy_page(request, account, waiver_form=f, status=status),
+    )
+
+
+@capability_required(Cap.CREDIT_MANAGE)
+def deposit_bill(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bill the deposit the policy requires, in one part or the installments the customer
+    chose (within the policy's limit)."""
+    account = _account(request, pk)
+    form = DepositBillForm(request.POST)
+    return form_action(
+        request,
+        form,
+        lambda d: services.deposit_require(
+            account=account, installments=d["installments"], actor=request.user
+        ),
+        done="Deposit billed.",
+        success_url=reverse("credit:bankruptcy", args=[account.pk]),
+        failed=lambda f, status: _bankruptcy_page(request, account, deposit_form=f, status=status),
     )
 
 
@@ -156,6 +192,7 @@ def _bankruptcy_page(request, account, *, status: int = 200, **forms) -> HttpRes
         ),
         "close_form": forms.get("close_form") or CloseForm(initial={"on": today}),
         "waiver_form": forms.get("waiver_form") or WaiverForm(),
+        "deposit_form": forms.get("deposit_form") or DepositBillForm(),
         "requirement": services.deposit_requirement(account=account, on=today),
         "waivers": account.deposit_waivers.all(),
     }

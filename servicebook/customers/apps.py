@@ -15,3 +15,10 @@ class CustomersConfig(AppConfig):
             url_name="customers:account_new",
             capability="accounts.edit",
         )
+        register_link(
+            section="Accounts",
+            label="Import / export accounts",
+            url_name="customers:accounts_transfer",
+            capability="accounts.view",
+            order=110,
+        )

@@ -6,6 +6,9 @@ app_name = "customers"
 
 urlpatterns = [
     path("new/", views.account_new, name="account_new"),
+    path("transfer/", views.accounts_transfer, name="accounts_transfer"),
+    path("export/", views.accounts_export, name="accounts_export"),
+    path("import/", views.accounts_import, name="accounts_import"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/notes/", views.account_note, name="account_note"),
     path("<int:pk>/status/", views.account_status, name="account_status"),

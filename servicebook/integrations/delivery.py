@@ -103,7 +103,9 @@ def post(delivery: Delivery, *, now: dt.datetime | None = None) -> Outcome:
             "User-Agent": USER_AGENT,
             "Servicebook-Event-Id": str(delivery.event.event_id),
             "Servicebook-Event-Type": delivery.event.event_type,
-            signing.HEADER: signing.signature(endpoint.secret, body, timestamp),
+            signing.HEADER: signing.signature(
+                endpoint.signing_secrets(now or timezone.now()), body, timestamp
+            ),
         },
     )
     timeout = endpoint.timeout_seconds or settings.WEBHOOK_TIMEOUT_SECONDS

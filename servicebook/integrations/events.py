@@ -52,6 +52,11 @@ def _kick() -> None:
 
 
 def _portal_text(partner_name: str, event_type: str, payload: dict, work_order: Any) -> str:
+    if event_type == "partner_request.sent":
+        return (
+            f"Enter request {payload.get('number', '')} on {partner_name}'s portal: "
+            f"{payload.get('summary', '')}"
+        )
     if event_type == "workorder.status_changed" and work_order is not None:
         status = str(payload.get("to_status_label") or payload.get("to_status", "")).lower()
         return f"Update {partner_name}'s portal: work order {work_order.number} is now {status}"
@@ -66,6 +71,7 @@ def publish(
     about: models.Model | None = None,
     work_order: Any = None,
     occurred_at: dt.datetime | None = None,
+    partner: Any = None,
 ) -> OutboundEvent:
     """Record an event and who must receive it, inside the current transaction.
 
@@ -91,13 +97,22 @@ def publish(
                 "partner_id", "partner__connector"
             )
         )
+    # An event addressed to one partner (a request sent to it) reaches that partner whatever
+    # its endpoints' subscriptions or scope: a request that silently went nowhere would be
+    # worse than an unasked-for event. A portal partner gets a task.
+    addressed = partner.pk if partner is not None and partner.active else None
+    if addressed is not None:
+        linked[addressed] = partner.connector
     endpoints = [
         e
         for e in WebhookEndpoint.objects.filter(
             active=True, partner__active=True, partner__connector=Connector.WEBHOOK
         ).only("id", "partner_id", "event_types", "scope")
-        if event_type in (e.event_types or [])
-        and (e.scope == EndpointScope.ALL or e.partner_id in linked)
+        if e.partner_id == addressed
+        or (
+            event_type in (e.event_types or [])
+            and (e.scope == EndpointScope.ALL or e.partner_id in linked)
+        )
     ]
     if endpoints:
         Delivery.objects.bulk_create(

@@ -38,6 +38,11 @@ class EndpointForm(PagedForm):
         self.fields["event_types"].choices = [(t, t) for t in event_types()]
 
 
+class EndpointEditForm(EndpointForm):
+    id_prefix = "endpoint-edit"
+    active = forms.BooleanField(required=False)
+
+
 class TokenForm(PagedForm):
     id_prefix = "token"
     label = forms.CharField(max_length=100, required=False)

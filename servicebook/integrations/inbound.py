@@ -94,6 +94,13 @@ def _apply_note(partner: Partner, data: dict) -> tuple[dict, dict]:
 APPLIERS = {"workorder.note": _apply_note}
 
 
+def register_inbound_type(event_type: str, applier) -> None:
+    """A higher app (quotes: `partner_request.status`) adds an inbound event kind. The
+    applier `(partner, data) -> (fields for the InboundEvent, answer)` runs inside the
+    transaction that stores the event, so what it changes commits with it or not at all."""
+    APPLIERS[event_type] = applier
+
+
 def _envelope(body: Any) -> tuple[str, str, dict]:
     if not isinstance(body, dict):
         raise ValidationFailed({"detail": ["Send a JSON object."]})
@@ -139,12 +146,14 @@ def inbound_receive(*, token: InboundToken, body: Any) -> tuple[InboundEvent, bo
             "detail": f"Unknown event type {event_type!r}; known: {', '.join(sorted(APPLIERS))}.",
             "code": "unknown_type",
         }
-    else:
-        fields, result = applier(partner, data)  # ValidationFailed: 400, nothing stored
-        status, code = InboundStatus.APPLIED, 201
-        answer = {"status": "applied", **result}
     try:
         with transaction.atomic():
+            if applier is not None:
+                # ValidationFailed (400) or InvalidTransition (409): rolled back, nothing
+                # stored, so the partner may fix and resend the same id.
+                fields, result = applier(partner, data)
+                status, code = InboundStatus.APPLIED, 201
+                answer = {"status": "applied", **result}
             event = InboundEvent.objects.create(
                 partner=partner,
                 external_event_id=event_id,

@@ -55,6 +55,11 @@ class WebhookEndpoint(TimeStampedModel):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="endpoints")
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=100)
+    # After a rotation the old secret keeps signing (a second v1= in the header) until
+    # previous_secret_until, so the partner can switch its verifier without losing events.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
     event_types = models.JSONField(default=list)
     scope = models.CharField(
         max_length=10, choices=EndpointScope.choices, default=EndpointScope.LINKED
@@ -68,6 +73,13 @@ class WebhookEndpoint(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.partner.name} → {self.url}"
+
+    def signing_secrets(self, now) -> list[str]:
+        """The secrets that sign a request sent at `now`: the current one, and the previous
+        one while its grace period after a rotation lasts."""
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class InboundToken(TimeStampedModel):

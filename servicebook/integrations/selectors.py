@@ -5,12 +5,21 @@ else."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from servicebook.core.permissions import has_capability
 from servicebook.users.roles import Cap
 
-from .models import Delivery, DeliveryAttempt, InboundEvent, Partner, PartnerLink, PortalTask
+from .models import (
+    Delivery,
+    DeliveryAttempt,
+    InboundEvent,
+    Partner,
+    PartnerLink,
+    PortalTask,
+    WebhookEndpoint,
+)
 
 
 def _visible(user) -> bool:
@@ -28,6 +37,13 @@ def partners_visible_to(user) -> QuerySet[Partner]:
 
 def partner_get(*, user, pk: int) -> Partner:
     return get_object_or_404(partners_visible_to(user), pk=pk)
+
+
+def endpoint_get(*, user, pk: int) -> WebhookEndpoint:
+    """An endpoint, for someone who may see integrations (its secret is never rendered)."""
+    if not _visible(user):
+        raise Http404
+    return get_object_or_404(WebhookEndpoint.objects.select_related("partner"), pk=pk)
 
 
 def partner_page(partner: Partner) -> dict:

@@ -203,6 +203,68 @@ def endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool, actor) -> We
     return endpoint
 
 
+ENDPOINT_EDITABLE = ("url", "event_types", "scope", "active", "timeout_seconds", "max_attempts")
+
+
+@transaction.atomic
+def endpoint_update(*, endpoint: WebhookEndpoint, actor, **changes: Any) -> WebhookEndpoint:
+    """Change an endpoint's URL, event types, scope, active flag, timeout or attempts (the
+    secret changes only by rotation). Deliveries already queued keep their endpoint and go
+    to the new URL from their next attempt."""
+    require_capability(actor, Cap.INTEGRATIONS_MANAGE)
+    unknown = set(changes) - set(ENDPOINT_EDITABLE)
+    if unknown:
+        raise ValidationFailed({f: ["This field cannot be changed here."] for f in unknown})
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    url, types = _clean_endpoint(
+        changes.get("url", endpoint.url),
+        changes.get("event_types", endpoint.event_types),
+        changes.get("scope", endpoint.scope),
+    )
+    for field in ("timeout_seconds", "max_attempts"):
+        value = changes.get(field, getattr(endpoint, field))
+        if value is not None and not 1 <= int(value) <= 1000:
+            raise ValidationFailed(
+                {field: ["Give a whole number from 1 to 1000, or leave it blank."]}
+            )
+    before = snapshot(endpoint, list(ENDPOINT_EDITABLE))
+    endpoint.url, endpoint.event_types = url, types
+    endpoint.scope = changes.get("scope", endpoint.scope)
+    endpoint.active = bool(changes.get("active", endpoint.active))
+    endpoint.timeout_seconds = changes.get("timeout_seconds", endpoint.timeout_seconds)
+    endpoint.max_attempts = changes.get("max_attempts", endpoint.max_attempts)
+    endpoint.save(update_fields=[*ENDPOINT_EDITABLE, "updated_at"])
+    audit_updated(actor=actor, obj=endpoint, before=before)
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_rotate_secret(
+    *, endpoint: WebhookEndpoint, actor, now: dt.datetime | None = None
+) -> tuple[WebhookEndpoint, str]:
+    """Give the endpoint a new signing secret, returned to be shown once. For
+    WEBHOOK_SECRET_GRACE_HOURS the old secret signs too (two v1= in the header), so the
+    partner may switch its verifier at leisure. Rotating again during the grace period drops
+    the oldest secret: only the two newest ever sign. The audit says only that it rotated."""
+    require_capability(actor, Cap.INTEGRATIONS_MANAGE)
+    now = now or timezone.now()
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    until = now + dt.timedelta(hours=settings.WEBHOOK_SECRET_GRACE_HOURS)
+    endpoint.previous_secret, endpoint.secret = endpoint.secret, secret
+    endpoint.previous_secret_until, endpoint.rotated_at = until, now
+    fields = ["secret", "previous_secret", "previous_secret_until", "rotated_at", "updated_at"]
+    endpoint.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="rotate_secret",
+        obj=endpoint,
+        changes={"secret": ["(hidden)", "(rotated)"], "previous_secret_until": [None, until]},
+        message=f"the old secret also signs until {until:%Y-%m-%d %H:%M} UTC",
+    )
+    return endpoint, secret
+
+
 @transaction.atomic
 def token_issue(*, partner: Partner, label: str = "", actor) -> tuple[InboundToken, str]:
     """Issue an inbound API token. Returns the row and the token, shown once; only its

@@ -22,11 +22,14 @@ class SignatureInvalid(Exception):
     """The signature header is missing, malformed, wrong, or too old."""
 
 
-def signature(secret: str, body: bytes, timestamp: int) -> str:
-    """The header value for this body signed at this instant."""
+def signature(secret: str | list[str], body: bytes, timestamp: int) -> str:
+    """The header value for this body signed at this instant. Given several secrets (the
+    new and the old during a rotation's grace period), one v1= per secret, newest first:
+    a receiver holding either secret verifies it (Stripe does the same)."""
     signed = str(int(timestamp)).encode() + b"." + body
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={int(timestamp)},v1={digest}"
+    keys = [secret] if isinstance(secret, str) else secret
+    digests = [hmac.new(k.encode(), signed, hashlib.sha256).hexdigest() for k in keys]
+    return f"t={int(timestamp)}," + ",".join(f"v1={d}" for d in digests)
 
 
 def verify(
@@ -52,7 +55,7 @@ def verify(
     now = time.time() if now is None else now
     if abs(now - timestamp) > tolerance:
         raise SignatureInvalid("The signature's timestamp is outside the tolerance window.")
-    expected = signature(secret, body, timestamp).split("v1=", 1)[1]
+    expected = signature(secret, body, timestamp).split("v1=", 1)[1]  # one secret: one v1
     # Several v1 values are allowed (a receiver rotating secrets); constant-time compare.
     if not any(hmac.compare_digest(expected, v) for v in parts.get("v1", [])):
         raise SignatureInvalid("The signature does not match the body.")

@@ -21,6 +21,7 @@ from . import selectors, services
 from .choices import DeliveryStatus
 from .forms import (
     DeliveryFilterForm,
+    EndpointEditForm,
     EndpointForm,
     LinkForm,
     PartnerForm,
@@ -123,6 +124,56 @@ def endpoint_create(request: HttpRequest, pk: int) -> HttpResponse:
             shown = {"what": f"Signing secret of {endpoint.url}", "value": secret}
             return _partner_page(request, pk, shown_once=shown)
     return _partner_page(request, pk, forms={"endpoint_form": form}, status=status)
+
+
+ENDPOINT_FORM_FIELDS = ("url", "event_types", "scope", "active", "timeout_seconds", "max_attempts")
+
+
+def _endpoint_page(request, pk, *, form=None, status=200, shown_once=None):
+    endpoint = selectors.endpoint_get(user=request.user, pk=pk)
+    context = {
+        "endpoint": endpoint,
+        "partner": endpoint.partner,
+        "form": form
+        or EndpointEditForm(initial={f: getattr(endpoint, f) for f in ENDPOINT_FORM_FIELDS}),
+        "shown_once": shown_once,
+    }
+    return render(request, "integrations/endpoint_detail.html", context, status=status)
+
+
+@capability_required(Cap.INTEGRATIONS_MANAGE)
+def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit an endpoint (URL, events, scope, active, timeout, attempts); rotate its secret."""
+    return _endpoint_page(request, pk)
+
+
+@require_POST
+@capability_required(Cap.INTEGRATIONS_MANAGE)
+def endpoint_update(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = selectors.endpoint_get(user=request.user, pk=pk)
+    return form_action(
+        request,
+        EndpointEditForm(request.POST),
+        lambda d: services.endpoint_update(endpoint=endpoint, actor=request.user, **d),
+        done="Endpoint saved.",
+        success_url=reverse("integrations:endpoint_detail", args=[pk]),
+        failed=lambda form, status: _endpoint_page(request, pk, form=form, status=status),
+    )
+
+
+@require_POST
+@capability_required(Cap.INTEGRATIONS_MANAGE)
+def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rotate the signing secret. Like endpoint_create, the answer is the page itself: the
+    new secret is shown once and never put in a message, the session or a URL."""
+    endpoint = selectors.endpoint_get(user=request.user, pk=pk)
+    try:
+        endpoint, secret = services.endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return _endpoint_page(request, pk, status=exc.status_code)
+    shown = {"what": f"New signing secret of {endpoint.url}", "value": secret}
+    return _endpoint_page(request, pk, shown_once=shown)
 
 
 @require_POST

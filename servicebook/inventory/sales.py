@@ -4,8 +4,10 @@ the order's lines, issued through billing's services) or cancelled (releases wha
 reserved). The counter sale walks every step in one transaction.
 
 Lines are priced by `pricing.prices_for` for the account on the day the line is added; the
-explanation of the price stays on the line. Invoicing needs `billing.issue` besides
-`inventory.sell`: it posts to the ledger, which only billing roles do (docs/inventory.md).
+explanation of the price stays on the line. Invoicing needs `billing.sales` besides
+`inventory.sell`: the invoice carries exactly the order's priced lines and is issued at once
+through billing's `sale_invoice_issue`, so a representative finishes a counter sale alone
+without being able to draft or edit other invoices (docs/inventory.md).
 """
 
 from __future__ import annotations
@@ -154,21 +156,18 @@ def _fulfil(order: SalesOrder, actor) -> SalesOrder:
 
 
 def _invoice(order: SalesOrder, actor) -> Invoice:
-    from servicebook.billing.services import invoice_create_draft, invoice_issue, invoice_line_add
+    from servicebook.billing.services import SaleLine, sale_invoice_issue
 
     _require(order, S.FULFILLED, doing="invoiced")
-    invoice = invoice_create_draft(
-        account=order.account, memo=f"Parts sale {order.number}", actor=actor
+    invoice = sale_invoice_issue(
+        account=order.account,
+        memo=f"Parts sale {order.number}",
+        lines=[
+            SaleLine(line.catalog_item, line.quantity, line.unit_price)
+            for line in order.lines.select_related("catalog_item")
+        ],
+        actor=actor,
     )
-    for line in order.lines.select_related("catalog_item"):
-        invoice_line_add(
-            invoice=invoice,
-            catalog_item=line.catalog_item,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            actor=actor,
-        )
-    invoice = invoice_issue(invoice=invoice, actor=actor)
     order.invoice = invoice
     _status(order, S.INVOICED, actor, action="invoice", fields=("invoice",))
     return invoice
@@ -194,7 +193,7 @@ def sales_order_invoice(*, order: SalesOrder, actor) -> Invoice:
     """Bill a fulfilled order: a billing invoice with its lines at the order's prices,
     issued (posted to the ledger through billing)."""
     require_capability(actor, Cap.INVENTORY_SELL)
-    require_capability(actor, Cap.BILLING_ISSUE)
+    require_capability(actor, Cap.BILLING_SALES)
     return _invoice(_locked(order), actor)
 
 
@@ -203,7 +202,7 @@ def sales_order_counter_sale(*, order: SalesOrder, actor) -> Invoice:
     """The one-step sale at the counter: confirm, fulfil and invoice a draft at once; if any
     step is refused, nothing of it happened."""
     require_capability(actor, Cap.INVENTORY_SELL)
-    require_capability(actor, Cap.BILLING_ISSUE)
+    require_capability(actor, Cap.BILLING_SALES)
     order = _locked(order)
     _confirm(order, actor)
     _fulfil(order, actor)

@@ -4,19 +4,23 @@ Reference data, so an import keeps the good rows and lists the bad ones (row num
 and reason) rather than refusing the file; a dry run checks every row through the very same
 services and then rolls everything back. Each row goes through the services in its own
 savepoint, so a bad row leaves nothing half-written. The export writes the columns the
-import reads: export, edit, import back.
+import reads: export, edit, import back. The engine (reading files, running rows, writing
+CSV and XLSX) is servicebook.core.transfer; this module says what an item row means.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
-
-from django.db import transaction
-
 from servicebook.billing.models import CatalogItem
-from servicebook.core.errors import ServiceError
+from servicebook.core.transfer import (  # noqa: F401  (the engine, re-exported for callers)
+    MAX_ROWS,
+    TRUE,
+    BadFile,
+    ImportReport,
+    read_rows,
+    run_import,
+    to_csv,
+    to_xlsx,
+)
 
 from . import services
 from .models import Item, PriceList, Vendor
@@ -32,93 +36,6 @@ ITEM_COLUMNS = [
     "allow_negative",
 ]
 PRICE_COLUMNS = ["item_code", "min_quantity", "unit_price", "percent_off"]
-MAX_ROWS = 50_000
-TRUE = {"1", "true", "yes", "y", "x"}
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, in a dry run, would do): rows read, created, updated, and
-    the rows it could not use with their row number (the header is row 1) and field."""
-
-    kind: str
-    dry_run: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)
-
-    def as_text(self) -> str:
-        head = "Dry run — nothing was changed. " if self.dry_run else ""
-        lines = [
-            f"{head}{self.kind}: {self.rows} rows read, {self.created} created, "
-            f"{self.updated} updated, {len(self.rejected)} rejected."
-        ]
-        lines += [f"  row {row}, {name}: {reason}" for row, name, reason in self.rejected]
-        return "\n".join(lines)
-
-
-class BadFile(ServiceError):
-    """The file cannot be read at all (not CSV or XLSX, no header, missing columns)."""
-
-
-def read_rows(upload_name: str, content: bytes, columns: list[str]) -> list[dict[str, str]]:
-    """The file's rows as {column: text}; CSV (UTF-8, with or without BOM) or XLSX."""
-    if upload_name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise BadFile("That is not a readable Excel file.", field="file") from exc
-        raw = [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise BadFile("Save the CSV file as UTF-8.", field="file") from exc
-        raw = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    if not raw:
-        raise BadFile("The file is empty.", field="file")
-    header = [h.lower() for h in raw[0]]
-    missing = [c for c in columns[:2] if c not in header]
-    if missing:
-        raise BadFile(f"Missing column(s): {', '.join(missing)}.", field="file")
-    if len(raw) - 1 > MAX_ROWS:
-        raise BadFile(f"At most {MAX_ROWS:,} rows a file.", field="file")
-    return [
-        {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
-        for row in raw[1:]
-        if any(cell for cell in row)
-    ]
-
-
-def _run(kind: str, rows: list[dict], apply, *, dry_run: bool) -> ImportReport:
-    report = ImportReport(kind=kind, dry_run=dry_run)
-    with transaction.atomic():
-        for number, row in enumerate(rows, start=2):
-            report.rows += 1
-            try:
-                with transaction.atomic():
-                    created = apply(row)
-            except ServiceError as exc:
-                errors = getattr(exc, "errors", None) or {exc.field or "row": [exc.message]}
-                for name, messages in errors.items():
-                    report.rejected.append((number, name, "; ".join(map(str, messages))))
-                continue
-            except Exception as exc:  # PermissionDenied and the like: report, keep going
-                report.rejected.append((number, "row", str(exc)))
-                continue
-            if created:
-                report.created += 1
-            else:
-                report.updated += 1
-        if dry_run:
-            transaction.set_rollback(True)
-    return report
 
 
 def items_import(*, rows: list[dict], dry_run: bool, actor) -> ImportReport:
@@ -154,7 +71,7 @@ def items_import(*, rows: list[dict], dry_run: bool, actor) -> ImportReport:
         services.item_create(catalog_item=part, sku=row.get("sku", ""), actor=actor, **values)
         return True
 
-    return _run("Items", rows, apply, dry_run=dry_run)
+    return run_import("Items", rows, apply, dry_run=dry_run)
 
 
 def price_lines_import(*, price_list: PriceList, rows: list[dict], dry_run: bool, actor):
@@ -180,7 +97,7 @@ def price_lines_import(*, price_list: PriceList, rows: list[dict], dry_run: bool
         )
         return (item.code, line.min_quantity) not in existing
 
-    return _run(f"Price list {price_list.name}", rows, apply, dry_run=dry_run)
+    return run_import(f"Price list {price_list.name}", rows, apply, dry_run=dry_run)
 
 
 # --- Export -------------------------------------------------------------------------------------
@@ -209,34 +126,3 @@ def price_lines_table(price_list: PriceList) -> list[list]:
             "catalog_item__code", "min_quantity"
         )
     ]
-
-
-def _text(value) -> str:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return str(value)
-
-
-def to_csv(header: list[str], rows: list[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_text(v) for v in row])
-    return buffer.getvalue()
-
-
-def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

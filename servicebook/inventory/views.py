@@ -710,7 +710,7 @@ def sale_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.BILLING_ISSUE)
+@capability_required(Cap.BILLING_SALES)
 def sale_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     order = _sale(request, pk)
     return _sale_button(
@@ -722,7 +722,7 @@ def sale_invoice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.BILLING_ISSUE)
+@capability_required(Cap.BILLING_SALES)
 def sale_counter(request: HttpRequest, pk: int) -> HttpResponse:
     """The counter sale: confirm, fulfil and invoice at once, then the invoice."""
     order = _sale(request, pk)

@@ -18,24 +18,24 @@ services (seed-demo) skip them too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-Listener = Callable[..., None]
+from servicebook.core.hooks import Hook, Registry
 
-_listeners: dict[str, Listener] = {}
+Listener = Hook
+
+_listeners = Registry("payment listeners")
 
 
 def register_listener(fn: Listener, *, key: str | None = None) -> None:
     """Add a listener (once per key: re-registering in a second ready() replaces it)."""
-    _listeners[key or f"{fn.__module__}.{fn.__qualname__}"] = fn
+    _listeners.register(fn, key=key)
 
 
 def run_listeners(*, action: str, payment: Any, account: Any, actor: Any) -> None:
-    for listener in list(_listeners.values()):
-        listener(action=action, payment=payment, account=account, actor=actor)
+    _listeners.run(action=action, payment=payment, account=account, actor=actor)
 
 
 def unregister(key: str) -> None:
     """Remove a listener (tests)."""
-    _listeners.pop(key, None)
+    _listeners.unregister(key)

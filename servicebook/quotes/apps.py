@@ -11,10 +11,25 @@ class QuotesConfig(AppConfig):
 
     def ready(self) -> None:
         from servicebook.core.navigation import register_link
+        from servicebook.integrations.events import register_event_type
+        from servicebook.integrations.inbound import register_inbound_type
 
         from . import panels
+        from .partner import partner_request_from_partner
 
         panels.register()
+        register_event_type(
+            "partner_request.sent",
+            "A request for out-of-scope work was sent to the partner that owns it.",
+        )
+        register_event_type(
+            "partner_request.status_changed",
+            "A partner request moved (acknowledged, approved, rejected, done, cancelled).",
+        )
+        register_inbound_type(
+            "partner_request.status",
+            lambda partner, data: partner_request_from_partner(partner=partner, data=data),
+        )
         register_link(
             section="Quotes",
             label="Customer quotes",

@@ -29,3 +29,27 @@ class SubQuoteStatus(models.TextChoices):
 
 
 SUBQUOTE_OPEN = {SubQuoteStatus.SUBMITTED, SubQuoteStatus.ESCALATED}
+
+
+class PartnerRequestStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+_PR = PartnerRequestStatus
+# Where each status may go next. Approval or rejection may come without an acknowledgement
+# first (a partner that answers at once); done follows approval only; final: rejected, done,
+# cancelled.
+PARTNER_REQUEST_TRANSITIONS = {
+    _PR.SENT: {_PR.ACKNOWLEDGED, _PR.APPROVED, _PR.REJECTED, _PR.CANCELLED},
+    _PR.ACKNOWLEDGED: {_PR.APPROVED, _PR.REJECTED, _PR.CANCELLED},
+    _PR.APPROVED: {_PR.DONE, _PR.CANCELLED},
+    _PR.REJECTED: set(),
+    _PR.DONE: set(),
+    _PR.CANCELLED: set(),
+}
+PARTNER_REQUEST_OPEN = {_PR.SENT, _PR.ACKNOWLEDGED, _PR.APPROVED}

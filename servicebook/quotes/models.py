@@ -10,7 +10,7 @@ from django.db import models
 
 from servicebook.core.models import TimeStampedModel
 
-from .choices import QuoteStatus, SubQuoteStatus
+from .choices import PartnerRequestStatus, QuoteStatus, SubQuoteStatus
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QTY = {"max_digits": 12, "decimal_places": 3}
@@ -219,3 +219,75 @@ class QuotePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Quote policy ({self.key})"
+
+
+class PartnerRequest(TimeStampedModel):
+    """Out-of-scope work handed to the third party that owns it (a warranty company, a
+    manufacturer, a carrier): what is asked, for how much, the partner's reference, and a
+    status tracked sent -> acknowledged -> approved / rejected -> done (or cancelled), each
+    change a PartnerRequestEvent. Lives in quotes because quotes already depend on
+    integrations (Partner, the outbox) and may attach the customer quote."""
+
+    number = models.CharField(max_length=20, unique=True)
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="partner_requests"
+    )
+    work_order = models.ForeignKey(
+        "workorders.WorkOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="partner_requests",
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "integrations.Partner", on_delete=models.PROTECT, related_name="requests"
+    )
+    quote = models.ForeignKey(
+        Quote, null=True, blank=True, on_delete=models.PROTECT, related_name="partner_requests"
+    )
+    summary = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    amount = models.DecimalField(null=True, blank=True, **MONEY)
+    partner_reference = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=15,
+        choices=PartnerRequestStatus.choices,
+        default=PartnerRequestStatus.SENT,
+        db_index=True,
+    )
+    notify_customer = models.BooleanField(default=False)
+    sent_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["status", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} to {self.partner_id}"
+
+
+class PartnerRequestEvent(models.Model):
+    """One status change of a partner request: from, to, who (a user, or the partner
+    through the inbound API), when, a note, and the partner's event id when it came in."""
+
+    request = models.ForeignKey(PartnerRequest, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=15, blank=True)
+    to_status = models.CharField(max_length=15, choices=PartnerRequestStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_partner = models.BooleanField(default=False)
+    note = models.CharField(max_length=1000, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"

@@ -356,6 +356,11 @@ def quote_for_token(token: str, *, today: dt.date | None = None) -> Quote:
             f"Quote {quote.label} was replaced by a newer revision; use the link of the "
             "latest email."
         )
+    if quote.status == S.EXPIRED:
+        raise LinkRefused(
+            f"Quote {quote.label} expired on {quote.valid_until:%b %-d, %Y}. "
+            "Contact us for a new quote."
+        )
     if quote.link_used_at is not None or quote.status != S.SENT:
         raise LinkRefused(
             f"Quote {quote.label} was already answered ({quote.get_status_display().lower()})."

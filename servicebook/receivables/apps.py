@@ -41,3 +41,10 @@ class ReceivablesConfig(AppConfig):
             load=account_collection_section,
         )
         panels.register()
+
+        from servicebook.payments.hooks import register_listener
+
+        from .writeoffs import on_payment
+
+        # Payments after write-off: recovery, its undoing, agency payment rows and recall.
+        register_listener(on_payment, key="receivables.writeoffs")

@@ -305,17 +305,44 @@ class CollectionAction(models.Model):
         return f"{self.get_kind_display()} {self.taken_on}"
 
 
+class LetterChannel(models.TextChoices):
+    PENDING = "", "Not sent yet"
+    EMAIL = "email", "Email"
+    PRINT = "print", "Print and mail"
+    STALE = "stale", "Not sent (too old when first seen)"
+
+
 class CollectionLetter(models.Model):
-    """The letter a step sent, as rendered (recorded as sent on the step's day)."""
+    """The letter a step produced, as rendered on the step's day (`sent_on`), and how it
+    went out: emailed by `letters.collection_letters_send` (with `to_email`, `sent_at`),
+    or to print and mail when the account has no email address or the email kept failing.
+
+    The delivery columns have database defaults because the collections run inserts
+    letters with raw SQL (one executemany a chunk) that names only the letter's own
+    columns. `claim`/`claimed_at` are a sender's lease on the row (see letters.py)."""
 
     action = models.OneToOneField(CollectionAction, on_delete=models.PROTECT, related_name="letter")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
     sent_on = models.DateField()
     body = models.TextField()
+    channel = models.CharField(
+        max_length=10, choices=LetterChannel.choices, blank=True, db_default=""
+    )
+    to_email = models.CharField(max_length=254, blank=True, db_default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(db_default=0)
+    error = models.CharField(max_length=300, blank=True, db_default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, db_default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_on", "-id"]
-        indexes = [models.Index(fields=["account", "sent_on"])]
+        indexes = [
+            models.Index(fields=["account", "sent_on"]),
+            # The sender's and the print list's scans: unsent (channel '') or to print.
+            models.Index(fields=["channel", "sent_on"]),
+        ]
 
     def __str__(self) -> str:
         return f"Letter {self.sent_on}"
@@ -353,3 +380,227 @@ class PromiseToPay(models.Model):
 
     def __str__(self) -> str:
         return f"Promise {self.amount} by {self.promised_on}"
+
+
+# --- Write-off and agency referral ------------------------------------------------------------
+
+
+class WriteOffSource(models.TextChoices):
+    MANUAL = "manual", "By hand"
+    COLLECTIONS = "collections", "Collections step"
+
+
+class WriteOff(models.Model):
+    """Undisputed final-billed debt written off: one journal entry (bad debt expense debited,
+    receivable credited) and a credit open item allocated to the debits it closed (`items`:
+    `[[open_item_id, reference, amount], ...]`). `recovered` is what later payments brought
+    back (WriteOffRecovery); written off less recovered is still bad debt."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="write_offs")
+    amount = money()
+    written_off_on = models.DateField()
+    reason = models.CharField(max_length=300)
+    source = models.CharField(max_length=12, choices=WriteOffSource.choices)
+    action = models.OneToOneField(
+        CollectionAction, null=True, blank=True, on_delete=models.PROTECT, related_name="write_off"
+    )
+    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    credit_item = models.ForeignKey("ledger.OpenItem", on_delete=models.PROTECT, related_name="+")
+    items = models.JSONField(default=list)
+    recovered = money(default=Decimal("0.00"))
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["written_off_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="receivables_writeoff_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recovered__gte=0, recovered__lte=models.F("amount")),
+                name="receivables_writeoff_recovered_within",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"WO-{self.pk} {self.amount} on {self.written_off_on}"
+
+    @property
+    def number(self) -> str:
+        return f"WO-{self.pk}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.recovered
+
+
+class WriteOffRecovery(models.Model):
+    """Written-off debt a payment brought back: receivable debited, bad debt expense
+    credited (recovery), a new open debit (`item`) that the payment's credit paid. A returned
+    payment writes off again what it had recovered and is still open (`undone`)."""
+
+    write_off = models.ForeignKey(WriteOff, on_delete=models.PROTECT, related_name="recoveries")
+    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="+")
+    amount = money()
+    recovered_on = models.DateField()
+    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey("ledger.OpenItem", on_delete=models.PROTECT, related_name="+")
+    undone = money(default=Decimal("0.00"))
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undo_entry = models.ForeignKey(
+        "ledger.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recovered_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["write_off", "payment"], name="receivables_recovery_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="receivables_recovery_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery {self.amount} of WO-{self.write_off_id}"
+
+
+class CollectionAgency(models.Model):
+    """An outside collection agency. The active agency marked `default` takes the
+    placements of the collections run's agency-referral step."""
+
+    name = models.CharField(max_length=100)
+    code = models.SlugField(max_length=20, unique=True)
+    commission_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    active = models.BooleanField(default=True)
+    default = models.BooleanField(default=False, help_text="Takes the collections run's referrals")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "collection agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferralStatus(models.TextChoices):
+    REFERRED = "referred", "Referred"
+    RECALLED = "recalled", "Recalled"
+    PAID = "paid", "Paid in full"
+    CLOSED = "closed", "Closed"
+
+
+class RecallReason(models.TextChoices):
+    PAID = "paid", "Paid in full"
+    BANKRUPTCY = "bankruptcy", "Bankruptcy"
+    DISPUTE = "dispute", "Dispute"
+    ERROR = "error", "Referred in error"
+
+
+class FileKind(models.TextChoices):
+    PLACEMENT = "placement", "Placement"
+    RECALL = "recall", "Recall and update"
+
+
+class AgencyFile(models.Model):
+    """A CSV file for an agency: the day's placements, or the day's recalls and payments on
+    referred accounts. Kept as sent, so a download can be repeated."""
+
+    agency = models.ForeignKey(CollectionAgency, on_delete=models.PROTECT, related_name="files")
+    kind = models.CharField(max_length=10, choices=FileKind.choices)
+    on = models.DateField()
+    content = models.TextField()
+    rows = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-on", "agency", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "kind", "on"], name="receivables_agency_file_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code}-{self.kind}-{self.on}.csv"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.agency.code}-{self.kind}-{self.on.isoformat()}.csv"
+
+
+class AgencyReferral(models.Model):
+    """An account's debt placed with an agency. Recalled by hand (bankruptcy, dispute,
+    error) or when payments since the referral reach the amount (paid); each placement and
+    recall goes in the agency's next file of its kind."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="referrals")
+    agency = models.ForeignKey(CollectionAgency, on_delete=models.PROTECT, related_name="referrals")
+    amount = money()
+    referred_on = models.DateField()
+    write_off = models.ForeignKey(
+        WriteOff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.REFERRED
+    )
+    paid = money(default=Decimal("0.00"))
+    recall_reason = models.CharField(max_length=12, choices=RecallReason.choices, blank=True)
+    recall_note = models.CharField(max_length=300, blank=True)
+    recalled_on = models.DateField(null=True, blank=True)
+    placement_file = models.ForeignKey(
+        AgencyFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recall_file = models.ForeignKey(
+        AgencyFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-referred_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status="referred"),
+                name="receivables_one_open_referral",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="receivables_referral_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.account_id} to {self.agency_id}"
+
+
+class ReferralPayment(models.Model):
+    """A payment (or its return, negative) on a referred account, reported to the agency in
+    its next recall-and-update file."""
+
+    referral = models.ForeignKey(AgencyReferral, on_delete=models.PROTECT, related_name="payments")
+    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="+")
+    amount = money()
+    received_on = models.DateField()
+    file = models.ForeignKey(
+        AgencyFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.received_on}"

@@ -467,7 +467,19 @@ def _snapshot_balances(as_of: dt.date) -> int:
         CollectionBalance.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute(sql, [as_of, OpenItemKind.DEBIT, as_of])
-            return cursor.rowcount
+            count = cursor.rowcount
+        # A bankruptcy stay protects pre-petition debt only: an account under a stay that
+        # owes past-due post-petition debt is collected for that amount alone (credit's
+        # split); one owing only stayed debt keeps its row and is held (_credit_holds).
+        try:
+            from servicebook.credit.selectors import bankruptcy_post_petition_balances
+        except ImportError:  # pragma: no cover - the app is always installed here
+            return count
+        for account_id, past_due, oldest_due in bankruptcy_post_petition_balances(as_of=as_of):
+            CollectionBalance.objects.filter(account_id=account_id).update(
+                past_due=past_due, oldest_due=oldest_due
+            )
+        return count
 
 
 def _policies() -> list[tuple[CollectionPolicy, list[CollectionStep], Q]]:
@@ -502,7 +514,8 @@ def _credit_holds(as_of: dt.date) -> list[tuple[str, QuerySet]]:
     except ImportError:  # pragma: no cover - the app is always installed here
         return holds
     for reason, name in (
-        (HoldReason.BANKRUPTCY, "bankruptcy_stayed_account_ids"),
+        # Held for a stay: only accounts whose past due is all pre-petition.
+        (HoldReason.BANKRUPTCY, "bankruptcy_held_account_ids"),
         (HoldReason.ARRANGEMENT, "arrangement_protected_account_ids"),
     ):
         fn = getattr(credit, name, None)
@@ -741,6 +754,43 @@ def _raise_work_order(action: CollectionAction, process: CollectionProcess, acto
     CollectionProcess.objects.filter(pk=process.pk).update(work_order=work_order)
 
 
+def _written_off_owing(minimum: Decimal) -> QuerySet:
+    """Account ids whose written-off debt not yet recovered is at least `minimum`."""
+    from .models import WriteOff
+
+    return (
+        WriteOff.objects.values("account_id")
+        .annotate(owing=Sum(F("amount") - F("recovered")))
+        .filter(owing__gte=minimum)
+        .values("account_id")
+    )
+
+
+def _write_off(action: CollectionAction, step: CollectionStep, actor) -> None:
+    """The write-off step: the account's open undisputed debt written off with its ledger
+    entries (receivables.writeoffs); nothing undisputed open, nothing written."""
+    from .writeoffs import writable_amount, write_off_post
+
+    account = Account.objects.get(pk=action.account_id)
+    if writable_amount(account) > 0:
+        write_off_post(
+            account=account,
+            actor=actor,
+            reason=f"Collections: {step.get_kind_display()} on {action.taken_on}",
+            on=action.taken_on,
+            action=action,
+        )
+
+
+def _refer(action: CollectionAction, actor) -> None:
+    """The agency-referral step: the written-off debt placed with the default agency."""
+    from .models import WriteOff
+    from .writeoffs import referral_place
+
+    if WriteOff.objects.filter(account_id=action.account_id, recovered__lt=F("amount")).exists():
+        referral_place(account=action.account, actor=actor, on=action.taken_on)
+
+
 def _set_status(account_id: int, status: str, reason: str, actor) -> None:
     from servicebook.customers.services import account_set_status
 
@@ -830,6 +880,7 @@ def _take_step(
             or step.fee_item is not None
             or step.kind == StepKind.NONPAY_WORK_ORDER
             or step.kind in STATUS_OF_STEP
+            or step.kind == StepKind.AGENCY_REFERRAL
         )
         if per_account:
             for action in taken.select_related("process"):
@@ -839,6 +890,10 @@ def _take_step(
                             _charge_fee(action, step, actor)
                         if step.kind == StepKind.NONPAY_WORK_ORDER:
                             _raise_work_order(action, action.process, actor)
+                        if step.kind == StepKind.WRITE_OFF:
+                            _write_off(action, step, actor)
+                        if step.kind == StepKind.AGENCY_REFERRAL:
+                            _refer(action, actor)
                         if step.kind in STATUS_OF_STEP:
                             _set_status(
                                 action.account_id,
@@ -1004,9 +1059,12 @@ def collections_run(
         first = steps[0]
         current = balances.filter(past_due__gte=first.min_balance).values("account_id")
         # Brought current: the undisputed past-due is below the first step's minimum.
+        # Written-off debt that is not recovered keeps the process going (the agency
+        # referral after the write-off step): the write-off itself brings nobody current.
         report.cancelled += (
             CollectionProcess.objects.filter(policy=policy, status=ProcessStatus.OPEN)
             .exclude(account_id__in=current)
+            .exclude(account_id__in=_written_off_owing(first.min_balance))
             .update(
                 status=ProcessStatus.CANCELLED,
                 closed_on=as_of,
@@ -1045,6 +1103,12 @@ def collections_run(
     )
     _record_disconnections(as_of=as_of, actor=actor, report=report)
 
+    written_off_at = {
+        policy.pk: step.position
+        for policy, steps, _cover in policies
+        for step in steps
+        if step.kind == StepKind.WRITE_OFF
+    }
     for policy, steps, _cover in policies:
         by_position = {s.position: s for s in steps}
         notice = next((s for s in steps if s.kind == StepKind.DISCONNECT_NOTICE), None)
@@ -1056,9 +1120,13 @@ def collections_run(
             ready = balances.filter(past_due__gte=step.min_balance)
             if position == 0:
                 ready = ready.filter(oldest_due__lte=due_on)
+            owing = Q(account_id__in=ready.values("account_id"))
+            if position >= written_off_at.get(policy.pk, position + 1):
+                # After the write-off step the written-off debt is what is owed.
+                owing |= Q(account_id__in=_written_off_owing(step.min_balance))
             queue = CollectionProcess.objects.filter(
                 policy=policy, status=ProcessStatus.OPEN, position=position
-            ).filter(account_id__in=ready.values("account_id"))
+            ).filter(owing)
             if position:
                 queue = queue.filter(step_date__lte=due_on, step_date__lt=as_of)
             if step.kind in SEVERANCE_KINDS and notice is not None:

@@ -3,7 +3,7 @@ day optimizer."""
 
 from django.urls import path
 
-from .views import board, booking, field, people
+from .views import board, booking, field, people, transfer
 
 app_name = "scheduling"
 
@@ -29,6 +29,9 @@ urlpatterns = [
     # The field force
     path("technicians/", people.technicians, name="technicians"),
     path("technicians/new/", people.technician_new, name="technician_new"),
+    path("technicians/transfer/", transfer.technicians_transfer, name="technicians_transfer"),
+    path("technicians/export/", transfer.technicians_export, name="technicians_export"),
+    path("technicians/import/", transfer.technicians_import, name="technicians_import"),
     path("technicians/<int:pk>/", people.technician_detail, name="technician_detail"),
     path("technicians/<int:pk>/<slug:section>/", people.technician_edit, name="technician_edit"),
     path("subcontractors/", people.subcontractors, name="subcontractors"),

@@ -72,6 +72,7 @@ class Cap:
     BILLING_RUN = "billing.run"  # start and resume bill runs
     BILLING_CATALOG = "billing.catalog"  # catalog items, tax codes and rates, bill cycles
     BILLING_FEES = "billing.fees"  # charge a policy's fee (collection step, restoration)
+    BILLING_SALES = "billing.sales"  # invoice a sale at the price rules' prices (counter sale)
     RECEIVABLES_VIEW = "receivables.view"  # the book's aging report and its exports
     RECEIVABLES_COLLECT = "receivables.collect"  # worklist, promises to pay, protections, holds
     RECEIVABLES_POLICIES = "receivables.policies"  # collection policies, moratoria, protected days
@@ -91,6 +92,8 @@ class Cap:
     QUOTES_EDIT = "quotes.edit"  # write, revise and send customer quotes; convert accepted ones
     QUOTES_SUBMIT = "quotes.submit"  # submit a subcontractor quote (own jobs for subcontractors)
     QUOTES_APPROVE = "quotes.approve"  # approve or reject subcontractor quotes (within the limit)
+    CONTRACTS_VIEW = "contracts.view"  # service contracts, coverage, customer POs, decisions
+    CONTRACTS_MANAGE = "contracts.manage"  # write contracts, coverage and customer POs
 
 
 _DESK = {
@@ -278,6 +281,9 @@ _grant(Cap.RECEIVABLES_COLLECT, Role.COLLECTIONS, Role.SUPERVISOR)
 # The fees a policy sets (a collection step's, the restoration fee) are billed by those who
 # apply the policy, without the right to draft or issue other invoices.
 _grant(Cap.BILLING_FEES, Role.BILLING, Role.COLLECTIONS, Role.SUPERVISOR)
+# Whoever sells parts invoices the sale at the prices the price rules gave, without the
+# right to draft or edit invoices: a representative finishes a counter sale alone.
+_grant(Cap.BILLING_SALES, Role.REP_1, Role.REP_2, Role.SERVICE_ADMIN, Role.BILLING, Role.SUPERVISOR)
 _grant(Cap.RECEIVABLES_POLICIES, Role.SUPERVISOR)
 _grant(Cap.RECEIVABLES_WRITE_OFF, Role.COLLECTIONS, Role.SUPERVISOR)
 
@@ -344,6 +350,23 @@ _grant(
 _grant(Cap.QUOTES_EDIT, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
 _grant(Cap.QUOTES_SUBMIT, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR, Role.SUBCONTRACTOR)
 _grant(Cap.QUOTES_APPROVE, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
+
+# --- Service contracts (docs/contracts.md) ----------------------------------------------------
+# Everyone at a desk who sees accounts and work orders sees their contracts and the coverage
+# decision; service administrators review contracts and customer POs (PRODUCT.md), and
+# coordinators (dispatchers) and supervisors keep them too. Billing work against a contract
+# needs billing.edit and billing.issue as well (the invoice is billing's).
+_grant(
+    Cap.CONTRACTS_VIEW,
+    Role.REP_1,
+    Role.REP_2,
+    Role.DISPATCHER,
+    Role.SERVICE_ADMIN,
+    Role.BILLING,
+    Role.COLLECTIONS,
+    Role.SUPERVISOR,
+)
+_grant(Cap.CONTRACTS_MANAGE, Role.DISPATCHER, Role.SERVICE_ADMIN, Role.SUPERVISOR)
 
 
 def capabilities_for(role: str) -> frozenset[str]:

@@ -23,45 +23,45 @@ from the services, in a fixed order, not Django signals: bulk paths that skip th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-Guard = Callable[..., None]
-Listener = Callable[..., None]
+from servicebook.core.hooks import Hook, Registry
 
-_guards: dict[str, Guard] = {}
-_listeners: dict[str, Listener] = {}
+Guard = Hook
+Listener = Hook
+
+_guards = Registry("work-order guards")
+_listeners = Registry("work-order listeners")
 
 
 def register_guard(fn: Guard, *, key: str | None = None) -> None:
     """Add a guard (once per key: re-registering in a second ready() replaces it)."""
-    _guards[key or f"{fn.__module__}.{fn.__qualname__}"] = fn
+    _guards.register(fn, key=key)
 
 
 def register_listener(fn: Listener, *, key: str | None = None) -> None:
-    _listeners[key or f"{fn.__module__}.{fn.__qualname__}"] = fn
+    """Add a listener (once per key)."""
+    _listeners.register(fn, key=key)
 
 
 def run_guards(*, action: str, work_order: Any, actor: Any, **details: Any) -> None:
-    for guard in list(_guards.values()):
-        guard(action=action, work_order=work_order, actor=actor, **details)
+    _guards.run(action=action, work_order=work_order, actor=actor, **details)
 
 
 def run_listeners(
     *, action: str, work_order: Any, from_status: str, to_status: str, actor: Any, **details: Any
 ) -> None:
-    for listener in list(_listeners.values()):
-        listener(
-            action=action,
-            work_order=work_order,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            **details,
-        )
+    _listeners.run(
+        action=action,
+        work_order=work_order,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        **details,
+    )
 
 
 def unregister(key: str) -> None:
     """Remove a guard or listener (tests)."""
-    _guards.pop(key, None)
-    _listeners.pop(key, None)
+    _guards.unregister(key)
+    _listeners.unregister(key)

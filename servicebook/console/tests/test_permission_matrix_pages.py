@@ -1127,7 +1127,7 @@ def _credit(w) -> dict:
         import datetime as dt
         from decimal import Decimal
 
-        from servicebook.credit.models import Bankruptcy, PaymentArrangement
+        from servicebook.credit.models import Bankruptcy, PaymentArrangement, Restoration
 
         today = dt.date.today()
         arrangement = PaymentArrangement.objects.create(
@@ -1140,7 +1140,14 @@ def _credit(w) -> dict:
             court="D. Colo.",
             case_number="26-0001",
         )
-        w["credit"] = {"arrangement": arrangement.pk, "bankruptcy": case.pk}
+        restoration = Restoration.objects.create(
+            account=w["account"], opened_on=today, paid_on=today, status="reconnect_stopped"
+        )
+        w["credit"] = {
+            "arrangement": arrangement.pk,
+            "bankruptcy": case.pk,
+            "restoration": restoration.pk,
+        }
     return w["credit"]
 
 
@@ -1158,6 +1165,16 @@ ENDPOINTS.update(
             lambda w: {"reason": "Paid another way"},
         ),
         "credit:restoration_open": ("post", lambda w: {"pk": w["account"].pk}, lambda w: {}),
+        "credit:restoration_reconnect": (
+            "post",
+            lambda w: {"pk": _credit(w)["restoration"]},
+            lambda w: {},
+        ),
+        "credit:deposit_bill": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"installments": "1"},
+        ),
         "credit:deposit_waiver": (
             "post",
             lambda w: {"pk": w["account"].pk},
@@ -1508,6 +1525,16 @@ ENDPOINTS.update(
         ),
         "integrations:token_issue": ("post", _ig("partner"), lambda w: {"label": "second"}),
         "integrations:endpoint_toggle": ("post", _ig("endpoint"), lambda w: {}),
+        "integrations:endpoint_detail": ("get", _ig("endpoint"), None),
+        "integrations:endpoint_update": (
+            "post",
+            _ig("endpoint"),
+            lambda w: (
+                {"url": "http://127.0.0.1:9/matrix", "event_types": ["workorder.status_changed"]}
+                | {"scope": "linked", "active": "on"}
+            ),
+        ),
+        "integrations:endpoint_rotate": ("post", _ig("endpoint"), lambda w: {}),
         "integrations:token_revoke": ("post", _ig("token"), lambda w: {}),
         "integrations:link_create": (
             "post",
@@ -1616,6 +1643,121 @@ ENDPOINTS.update(
     }
 )
 # <<< quotes
+
+
+# >>> transfer: pages (accounts and technicians import / export)
+def _transfer_file(text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv")
+
+
+ENDPOINTS.update(
+    {
+        "customers:accounts_transfer": ("get", lambda w: {}, None),
+        "customers:accounts_export": ("get", lambda w: {}, None),
+        "customers:accounts_import": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "file": _transfer_file(
+                    "account_number,kind,last_name,line_of_business\n"
+                    ",person,Matrix,utility\n,robot,X,utility\n"
+                ),
+                "dry_run": "on",
+            },
+        ),
+        "scheduling:technicians_transfer": ("get", lambda w: {}, None),
+        "scheduling:technicians_export": ("get", lambda w: {}, None),
+        "scheduling:technicians_import": (
+            "post",
+            lambda w: {},
+            lambda w: {
+                "file": _transfer_file("first_name,last_name\nMat,Rix\n,Nameless\n"),
+                "dry_run": "on",
+            },
+        ),
+    }
+)
+# <<< transfer
+
+
+# >>> contracts: pages
+NAMESPACES = (*NAMESPACES, "contracts")
+
+
+def _contracts(w) -> dict:
+    """The contracts objects, made on first use: a draft contract with a coverage line on
+    the world's account, and a new work order there (billing it is a 409: not completed)."""
+    if "contracts" not in w:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from servicebook.contracts import services as contracts
+        from servicebook.core.testing.factories import make_work_order
+
+        admin = make_user("admin")
+        today = timezone.localdate()
+        contract = contracts.contract_create(
+            account=w["account"],
+            name="Matrix contract",
+            start_date=today,
+            end_date=today + dt.timedelta(days=364),
+            actor=admin,
+        )
+        line = contracts.coverage_add(contract=contract, work_type="repair", actor=admin)
+        job = make_work_order(actor=admin, account=w["account"], summary="Matrix contract job")
+        w["contracts"] = {"contract": contract, "line": line, "job": job}
+    return w["contracts"]
+
+
+def _ctpk(w) -> dict:
+    return {"pk": _contracts(w)["contract"].pk}
+
+
+ENDPOINTS.update(
+    {
+        "contracts:list": ("get", lambda w: {}, None),
+        "contracts:new": (
+            "post",
+            lambda w: {"account_pk": w["account"].pk},
+            lambda w: {
+                "name": "New contract",
+                "start_date": "2026-01-01",
+                "end_date": "2026-12-31",
+                "renewal_term_months": "12",
+                "notice_days": "30",
+                "visits_per_year": "2",
+            },
+        ),
+        "contracts:detail": ("get", _ctpk, None),
+        "contracts:edit": ("get", _ctpk, None),
+        "contracts:coverage_add": (
+            "post",
+            _ctpk,
+            lambda w: {"work_type": "install", "applies_to": "both", "covered_percent": "50"},
+        ),
+        "contracts:coverage_remove": (
+            "post",
+            lambda w: {"pk": _contracts(w)["contract"].pk, "line_pk": _contracts(w)["line"].pk},
+            lambda w: {},
+        ),
+        "contracts:po_add": (
+            "post",
+            _ctpk,
+            lambda w: {"number": "PO-M-1", "amount_authorised": "500.00"},
+        ),
+        "contracts:activate": ("post", _ctpk, lambda w: {}),
+        "contracts:cancel": ("post", _ctpk, lambda w: {"reason": "Customer left"}),
+        "contracts:workorder_bill": (
+            "post",
+            lambda w: {"work_order_pk": _contracts(w)["job"].pk},
+            lambda w: {},
+        ),
+    }
+)
+# <<< contracts
 
 
 def _named_patterns(resolver=None, namespace=""):

@@ -1522,7 +1522,7 @@ def _inv_body(build):
 
 INV_VIEW, INV_MANAGE = caps(Cap.INVENTORY_VIEW), caps(Cap.INVENTORY_MANAGE)
 INV_SELL, INV_BUY = caps(Cap.INVENTORY_SELL), caps(Cap.INVENTORY_PURCHASE)
-INV_INVOICE = caps(Cap.BILLING_ISSUE)
+INV_INVOICE = caps(Cap.BILLING_SALES)
 ITEMS, SO, PO = (
     "/api/inventory/items",
     "/api/inventory/sales-orders",
@@ -1847,6 +1847,58 @@ MATRIX.update(
     }
 )
 # <<< quotes
+
+
+# >>> contracts: api
+def _contract_ids(ids: dict) -> dict:
+    """The contracts objects, made on first use: a draft contract on the world's account
+    and a work order there to decide coverage for."""
+    if "contracts" not in ids:
+        import datetime as dt
+
+        from servicebook.contracts import services as contracts
+        from servicebook.core.testing.factories import make_work_order
+        from servicebook.customers.models import Account
+
+        admin = make_user("admin")
+        account = Account.objects.get(pk=ids["account"])
+        today = timezone.localdate()
+        contract = contracts.contract_create(
+            account=account,
+            name="Matrix contract",
+            start_date=today,
+            end_date=today + dt.timedelta(days=364),
+            actor=admin,
+        )
+        job = make_work_order(actor=admin, account=account, summary="Matrix contract job")
+        ids["contracts"] = {"contract": contract.pk, "job": job.pk}
+    return ids["contracts"]
+
+
+MATRIX.update(
+    {
+        ("GET", "/api/contracts/"): Rule(
+            caps(Cap.CONTRACTS_VIEW), path=lambda ids: _contract_ids(ids) and {}
+        ),
+        ("POST", "/api/contracts/"): Rule(
+            caps(Cap.CONTRACTS_MANAGE, Cap.ACCOUNTS_VIEW),
+            body=lambda w: {
+                "account": w.ids["account"],
+                "name": "API contract",
+                "start_date": "2026-01-01",
+                "end_date": "2026-12-31",
+            },
+        ),
+        ("GET", "/api/contracts/{pk}/"): Rule(
+            caps(Cap.CONTRACTS_VIEW), lambda ids: {"pk": _contract_ids(ids)["contract"]}
+        ),
+        ("GET", "/api/contracts/coverage/{work_order}/"): Rule(
+            caps(Cap.CONTRACTS_VIEW, Cap.WORKORDERS_VIEW),
+            lambda ids: {"work_order": _contract_ids(ids)["job"]},
+        ),
+    }
+)
+# <<< contracts
 
 
 # --- Walking the URL resolver ---------------------------------------------------------------

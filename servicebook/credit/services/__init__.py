@@ -9,6 +9,9 @@ from .arrangements import (
 from .bankruptcy import bankruptcy_claim_record, bankruptcy_close, bankruptcy_file
 from .deposits import (
     credit_deposits_review,
+    deposit_installment_schedule,
+    deposit_installments_missed,
+    deposit_installments_pay,
     deposit_require,
     deposit_requirement,
     deposit_waiver_grant,
@@ -20,6 +23,9 @@ from .restoration import (
     restoration_check_paid,
     restoration_open,
     restoration_quote,
+    restoration_reconnect_completed,
+    restoration_reconnect_raise,
+    restoration_reconnect_stopped,
 )
 
 __all__ = [
@@ -34,6 +40,9 @@ __all__ = [
     "credit_event_record",
     "credit_events_record_bulk",
     "credit_score_adjust",
+    "deposit_installment_schedule",
+    "deposit_installments_missed",
+    "deposit_installments_pay",
     "deposit_require",
     "deposit_requirement",
     "deposit_waiver_grant",
@@ -42,4 +51,7 @@ __all__ = [
     "restoration_check_paid",
     "restoration_open",
     "restoration_quote",
+    "restoration_reconnect_completed",
+    "restoration_reconnect_raise",
+    "restoration_reconnect_stopped",
 ]

@@ -42,8 +42,10 @@ from ..models import (
     CreditEvent,
     CreditEventKind,
     CreditStanding,
+    DepositInstallment,
     DepositPolicy,
     DepositWaiver,
+    InstallmentStatus,
     WaiverKind,
 )
 from ..selectors import policy_of
@@ -182,21 +184,111 @@ def deposit_waiver_revoke(*, waiver: DepositWaiver, actor, on: dt.date | None = 
     return waiver
 
 
-def deposit_require(*, account: Account, actor, on: dt.date | None = None) -> Deposit | None:
+def deposit_installment_schedule(
+    amount: Decimal, count: int, first_due: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    """`amount` in `count` equal parts, half-up to cents, the rounding difference on the
+    last; the first due on `first_due`, the next ones monthly (a shorter month: its last
+    day)."""
+    part = to_money(amount / count)
+    parts = [part] * (count - 1) + [to_money(amount - part * (count - 1))]
+    return [(months_before(first_due, -i), value) for i, value in enumerate(parts)]
+
+
+@transaction.atomic
+def deposit_require(
+    *, account: Account, actor, on: dt.date | None = None, installments: int = 1
+) -> Deposit | None:
     """Bill the deposit the policy requires now (payments' deposit_bill, due after the
-    policy's days), or None when none is required."""
+    policy's days), or None when none is required. With `installments` (at most the
+    policy's `installments_allowed`) the deposit is tracked as that many monthly parts,
+    the first due on the deposit's due date; deposit payments pay them in order (the
+    payments listener) and the review marks one still open past the grace days missed."""
     from servicebook.payments.services import deposit_bill
 
     requirement = deposit_requirement(account=account, on=on)
     if not requirement.required:
         return None
-    return deposit_bill(
+    allowed = requirement.policy.installments_allowed or 1
+    if not isinstance(installments, int) or not 1 <= installments <= allowed:
+        raise ValidationFailed(
+            {"installments": [f"Choose from 1 to {allowed} installments (the deposit policy)."]}
+        )
+    due = requirement.on + dt.timedelta(days=requirement.policy.due_days)
+    deposit = deposit_bill(
         account=account,
         amount=requirement.amount,
-        due_date=requirement.on + dt.timedelta(days=requirement.policy.due_days),
-        reason="; ".join(requirement.reasons),
+        due_date=due,
+        reason="; ".join(requirement.reasons)
+        + (f"; in {installments} installments" if installments > 1 else ""),
         actor=actor,
     )
+    if installments > 1:
+        DepositInstallment.objects.bulk_create(
+            DepositInstallment(
+                deposit=deposit, account=account, number=n, due_date=day, amount=value
+            )
+            for n, (day, value) in enumerate(
+                deposit_installment_schedule(deposit.amount_required, installments, due), 1
+            )
+        )
+        audit_updated(
+            actor=actor,
+            obj=deposit,
+            before={},
+            message=f"Deposit {deposit.number} in {installments} monthly installments",
+        )
+    return deposit
+
+
+def deposit_installments_pay(*, payment, actor) -> Decimal:
+    """A posted deposit payment pays that deposit's open (or missed) installments in
+    order; returns what it counted. Runs in the payments hook, inside the payment's
+    transaction (posted once per payment: a replay does not reach the hook)."""
+    if not payment.deposit_id:
+        return ZERO
+    left = to_money(payment.amount)
+    counted = ZERO
+    rows = DepositInstallment.objects.select_for_update().filter(
+        deposit_id=payment.deposit_id,
+        status__in=(InstallmentStatus.OPEN, InstallmentStatus.MISSED),
+    )
+    for row in rows.order_by("number"):
+        if left <= 0:
+            break
+        take = min(left, row.outstanding)
+        row.paid_amount += take
+        left -= take
+        counted += take
+        if row.paid_amount >= row.amount:
+            row.status, row.paid_on = InstallmentStatus.PAID, payment.received_on
+        row.save(update_fields=["paid_amount", "status", "paid_on"])
+    return counted
+
+
+def deposit_installments_missed(*, as_of: dt.date, mark: bool = False) -> list:
+    """Deposit installments still unpaid more than the policy's grace days after their due
+    date, on a deposit still billed; with `mark`, set them missed (the review)."""
+    late = list(
+        DepositInstallment.objects.filter(
+            status__in=(InstallmentStatus.OPEN, InstallmentStatus.MISSED),
+            due_date__lt=as_of,
+            deposit__status=DepositStatus.BILLED,
+        ).select_related("account", "deposit")
+    )
+    missed = []
+    for row in late:
+        policy = policy_of(DepositPolicy, row.account)
+        grace = policy.installment_grace_days if policy else 0
+        if row.due_date + dt.timedelta(days=grace) < as_of:
+            missed.append(row)
+    if mark:
+        DepositInstallment.objects.filter(
+            pk__in=[r.pk for r in missed], status=InstallmentStatus.OPEN
+        ).update(status=InstallmentStatus.MISSED)
+        for row in missed:
+            row.status = InstallmentStatus.MISSED
+    return missed
 
 
 def refund_eligible(deposit: Deposit, *, on: dt.date) -> tuple[bool, str]:
@@ -230,6 +322,7 @@ class DepositReview:
     required: list[Requirement] = field(default_factory=list)
     refunded: list[Deposit] = field(default_factory=list)
     billed: list[Deposit] = field(default_factory=list)
+    missed: list[DepositInstallment] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -249,6 +342,11 @@ def credit_deposits_review(
     if actor is not None:
         require_capability(actor, Cap.CREDIT_VIEW)
     result = DepositReview(as_of=as_of)
+    # Installments past their grace days: marked missed and listed (the collector calls).
+    result.missed = deposit_installments_missed(as_of=as_of, mark=True)
+    if accounts is not None:
+        wanted = {a.pk for a in accounts}
+        result.missed = [m for m in result.missed if m.account_id in wanted]
     held = Deposit.objects.filter(status=DepositStatus.HELD).select_related("account")
     if accounts is not None:
         held = held.filter(account__in=accounts)

@@ -1,6 +1,7 @@
 """Restoration of a disconnected account: the amount to restore, itemised and explained;
 opening the restoration (the fee is billed and the deposit asked for then); and raising
-the reconnect work order, once, when it is paid.
+the reconnect work order, once, when it is paid; when that work order is completed the
+account is active again (a cancelled or incomplete one is shown, and staff raise another).
 
 Amount to restore = past-due balance (open undisputed debits due before today, net of
 open credit) + restoration fee (the policy's tariff item, or its amount) + the deposit
@@ -247,26 +248,7 @@ def restoration_check_paid(*, account: Account, on: dt.date, actor) -> Restorati
         deposit.refresh_from_db(fields=["status", "collected_amount"])
         if deposit.status != DepositStatus.HELD:
             return None
-    from servicebook.workorders.services import workorder_create
-
-    policy = restoration.policy
-    hours = policy.reconnect_target_hours if policy else 24
-    now = timezone.now()
-    # The system raises it (actor None): whoever took the payment need not hold
-    # workorders.create; the audit row of the restoration names them.
-    work_order = workorder_create(
-        account=account,
-        work_type="reconnect",
-        summary=f"Reconnect: restoration {restoration.pk} paid",
-        description=f"Restore service: {restoration.total} paid (past due "
-        f"{restoration.past_due}, fee {restoration.fee}, deposit {restoration.deposit}). "
-        f"Target within {hours} hours.",
-        priority=policy.reconnect_priority if policy else "high",
-        window_start=now,
-        window_end=now + dt.timedelta(hours=hours),
-        actor=None,
-        now=now,
-    )
+    work_order = _raise_reconnect(restoration)
     before = snapshot(restoration, ["status", "work_order", "paid_on"])
     restoration.status, restoration.work_order, restoration.paid_on = (
         RestorationStatus.PAID,
@@ -279,6 +261,138 @@ def restoration_check_paid(*, account: Account, on: dt.date, actor) -> Restorati
         obj=restoration,
         before=before,
         message=f"Restoration paid: reconnect work order {work_order.number} raised",
+    )
+    return restoration
+
+
+def _raise_reconnect(restoration: Restoration):
+    """The reconnect work order of a paid restoration: type reconnect, the policy's
+    priority, window from now to now + its target hours."""
+    from servicebook.workorders.services import workorder_create
+
+    policy = restoration.policy
+    hours = policy.reconnect_target_hours if policy else 24
+    now = timezone.now()
+    # The system raises it (actor None): whoever took the payment need not hold
+    # workorders.create; the audit row of the restoration names them.
+    return workorder_create(
+        account=restoration.account,
+        work_type="reconnect",
+        summary=f"Reconnect: restoration {restoration.pk} paid",
+        description=f"Restore service: {restoration.total} paid (past due "
+        f"{restoration.past_due}, fee {restoration.fee}, deposit {restoration.deposit}). "
+        f"Target within {hours} hours.",
+        priority=policy.reconnect_priority if policy else "high",
+        window_start=now,
+        window_end=now + dt.timedelta(hours=hours),
+        actor=None,
+        now=now,
+    )
+
+
+def restoration_reconnect_completed(*, work_order, actor) -> Restoration | None:
+    """The reconnect work order of a paid restoration was completed in the field: the
+    account goes back to active (customers' account_set_status, as the system: the
+    technician who completed it need not hold accounts.edit; the completion is the rule),
+    the restoration is completed with the time, and a `restored` credit event is recorded
+    when the credit policy gives that kind points. Called by the work-order listener inside
+    the completion's transaction; nothing for a work order that is no restoration's."""
+    restoration = (
+        Restoration.objects.select_for_update(of=("self",))
+        .filter(work_order=work_order, status=RestorationStatus.PAID)
+        .select_related("account")
+        .first()
+    )
+    if restoration is None:
+        return None
+    from servicebook.customers.services import account_set_status
+
+    from ..models import CreditEventKind, CreditPolicy
+    from .rating import credit_event_record
+
+    now = timezone.now()
+    before = snapshot(restoration, ["status", "completed_at"])
+    restoration.status, restoration.completed_at = RestorationStatus.COMPLETED, now
+    restoration.save(update_fields=["status", "completed_at"])
+    audit_updated(
+        actor=actor,
+        obj=restoration,
+        before=before,
+        message=f"Reconnect work order {work_order.number} completed: service restored",
+    )
+    account = Account.objects.get(pk=restoration.account_id)
+    # Only a restorable account goes back to active: one closed or in bankruptcy meanwhile
+    # keeps the status someone gave it since.
+    if account.status in RESTORABLE:
+        account_set_status(
+            account=account,
+            status=AccountStatus.ACTIVE,
+            reason=f"Reconnected: work order {work_order.number} completed "
+            f"(restoration {restoration.pk})",
+            actor=None,
+        )
+    policy = policy_of(CreditPolicy, account)
+    if policy is not None and CreditEventKind.RESTORED in (policy.points or {}):
+        credit_event_record(
+            account=account,
+            kind=CreditEventKind.RESTORED,
+            on=timezone.localdate(now),
+            actor=actor,
+            source=f"restoration:{restoration.pk}",
+        )
+    return restoration
+
+
+def restoration_reconnect_stopped(*, work_order, action: str, actor) -> Restoration | None:
+    """The reconnect work order was cancelled or ended incomplete: the restoration shows
+    it (status reconnect_stopped) and staff may raise a new one
+    (restoration_reconnect_raise). Called by the work-order listener."""
+    restoration = (
+        Restoration.objects.select_for_update(of=("self",))
+        .filter(work_order=work_order, status=RestorationStatus.PAID)
+        .first()
+    )
+    if restoration is None:
+        return None
+    before = snapshot(restoration, ["status"])
+    restoration.status = RestorationStatus.RECONNECT_STOPPED
+    restoration.save(update_fields=["status"])
+    what = "cancelled" if action == "cancel" else "not done (incomplete)"
+    audit_updated(
+        actor=actor,
+        obj=restoration,
+        before=before,
+        message=f"Reconnect work order {work_order.number} {what}: raise a new one",
+    )
+    return restoration
+
+
+@transaction.atomic
+def restoration_reconnect_raise(*, restoration: Restoration, actor) -> Restoration:
+    """Raise a new reconnect work order for a paid restoration whose reconnect was
+    cancelled or not done (credit.manage). The restoration then points at the new one; the
+    old one stays on the work order's own history and this audit row."""
+    require_capability(actor, Cap.CREDIT_MANAGE)
+    restoration = (
+        Restoration.objects.select_for_update(of=("self",))
+        .select_related("policy", "account", "work_order")
+        .get(pk=restoration.pk)
+    )
+    if restoration.status != RestorationStatus.RECONNECT_STOPPED:
+        raise InvalidTransition("The restoration has no cancelled or incomplete reconnect.")
+    old = restoration.work_order
+    before = snapshot(restoration, ["status", "work_order"])
+    restoration.work_order = None
+    restoration.save(update_fields=["work_order"])  # free the one-to-one first
+    work_order = _raise_reconnect(restoration)
+    restoration.status, restoration.work_order = RestorationStatus.PAID, work_order
+    restoration.save(update_fields=["status", "work_order"])
+    audit_updated(
+        actor=actor,
+        obj=restoration,
+        before=before,
+        message=f"Reconnect work order {work_order.number} raised again"
+        + (f" (replaces {old.number})" if old else ""),
     )
     return restoration
 

@@ -182,8 +182,8 @@ class SalesOrderViewSet(mixins.ListModelMixin, ServiceViewSet):
         "confirm": SELL,
         "fulfil": SELL,
         "cancel": SELL,
-        "invoice": Cap.BILLING_ISSUE,
-        "counter_sale": Cap.BILLING_ISSUE,
+        "invoice": Cap.BILLING_SALES,
+        "counter_sale": Cap.BILLING_SALES,
     }
 
     def get_queryset(self):

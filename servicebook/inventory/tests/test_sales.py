@@ -73,13 +73,23 @@ def test_reservations_count_against_what_is_available(account, store, item, part
     assert "Only 1 of FLT-16 available" in exc.value.errors["quantity"][0]
 
 
-def test_a_representative_sells_but_billing_staff_invoice(account, store, item, part, manager):
-    rep = make_user("rep1")
+def test_a_representative_finishes_a_counter_sale_alone_but_cannot_write_invoices(
+    account, store, item, part, manager
+):
+    from servicebook.billing import services as billing
+
     services.stock_receive(item=item, warehouse=store, quantity="3", actor=manager)
-    order = _draft(account, store, part, rep)
-    sales.sales_order_confirm(order=order, actor=rep)
-    sales.sales_order_fulfil(order=order, actor=rep)
-    with pytest.raises(PermissionDenied):
-        sales.sales_order_invoice(order=order, actor=rep)
-    invoice = sales.sales_order_invoice(order=order, actor=make_user("billing"))
+    rep = make_user("rep1")
+    order = _draft(account, store, part, rep, qty="1")
+    invoice = sales.sales_order_counter_sale(order=order, actor=rep)
     assert invoice.status == "issued"
+    assert [(line.catalog_item_id, line.quantity) for line in invoice.lines.all()] == [
+        (part.pk, Decimal("1"))
+    ]
+    with pytest.raises(PermissionDenied):
+        billing.invoice_create_draft(account=account, actor=rep)
+    collector = make_user("collections")
+    order = _draft(account, store, part, manager, qty="1")
+    with pytest.raises(PermissionDenied):
+        sales.sales_order_counter_sale(order=order, actor=collector)
+    assert ledger_verify() == []

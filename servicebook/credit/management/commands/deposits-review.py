@@ -34,8 +34,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deposits review {day}: {len(review.refundable)} refund eligible, "
             f"{len(review.required)} required; {len(review.refunded)} refunded, "
-            f"{len(review.billed)} billed"
+            f"{len(review.billed)} billed; {len(review.missed)} deposit installments missed"
         )
+        for row in review.missed:
+            self.stdout.write(
+                f"  missed: {row.account.number} deposit {row.deposit.number} installment "
+                f"{row.number} of {row.amount} due {row.due_date} ({row.outstanding} unpaid)"
+            )
         for deposit in review.refundable:
             self.stdout.write(f"  refundable: {deposit.number} {deposit.account.number}")
         for requirement in review.required:

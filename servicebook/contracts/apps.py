@@ -1,0 +1,29 @@
+"""Service contracts: coverage, included visits, term and renewal, customer POs, and billing
+work under a contract against it (docs/contracts.md)."""
+
+from django.apps import AppConfig
+
+
+class ContractsConfig(AppConfig):
+    name = "servicebook.contracts"
+    label = "contracts"
+    verbose_name = "Service contracts"
+
+    def ready(self) -> None:
+        from servicebook.core.navigation import register_link
+        from servicebook.customers.api.extensions import register_account_section
+
+        from . import panels
+        from .api.serializers import account_contracts_field, account_contracts_load
+
+        panels.register()
+        register_account_section(
+            key="contracts", field=account_contracts_field, load=account_contracts_load
+        )
+        register_link(
+            section="Quotes",
+            label="Service contracts",
+            url_name="contracts:list",
+            capability="contracts.view",
+            order=5,
+        )
