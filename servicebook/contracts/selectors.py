@@ -53,6 +53,20 @@ def contracts_ending_soon(*, user, today: dt.date | None = None) -> list[Service
     return [c for c in rows if (c.end_date - today).days <= c.notice_days]
 
 
+def contracts_pricing_in_force(*, account_id: int, on: dt.date) -> QuerySet[ServiceContract]:
+    """The account's active contracts in force on `on` that name a price list: the lists
+    inventory's prices_for puts above the account's and the class's (registered in
+    apps.ready). Lazy and unscoped on purpose: prices_for folds it into its own query as a
+    subquery, and the price of a line is the same whoever asks for it."""
+    return ServiceContract.objects.filter(
+        account_id=account_id,
+        status=ContractStatus.ACTIVE,
+        start_date__lte=on,
+        end_date__gte=on,
+        price_list__isnull=False,
+    )
+
+
 def account_contracts(account) -> list[ServiceContract]:
     """The account box: the account's contracts, newest first, in one query."""
     return list(ServiceContract.objects.filter(account=account).order_by("-start_date", "-id")[:10])

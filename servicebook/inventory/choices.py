@@ -47,6 +47,7 @@ class SalesOrderStatus(models.TextChoices):
 
 class PriceSource(models.TextChoices):
     CATALOG = "catalog", "Catalog"
+    CONTRACT = "contract", "Service contract's price list"
     ACCOUNT = "account", "Account price list"
     CUSTOMER_CLASS = "customer_class", "Customer-class price list"
 
