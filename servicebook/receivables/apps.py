@@ -35,6 +35,20 @@ class ReceivablesConfig(AppConfig):
             capability="receivables.policies",
             order=2,
         )
+        register_link(
+            section="Receivables",
+            label="Letters to print",
+            url_name="receivables:letters_print",
+            capability="receivables.collect",
+            order=3,
+        )
+        register_link(
+            section="Receivables",
+            label="Collection agencies",
+            url_name="receivables:agencies",
+            capability="receivables.write_off",
+            order=4,
+        )
         register_account_section(
             key="collection",
             field=lambda: CollectionSectionSerializer(read_only=True, allow_null=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from servicebook.core.forms import DateInput
+from servicebook.core.forms import DateInput, PagedForm
 from servicebook.customers.choices import CustomerClass, LineOfBusiness
 
 from .selectors import BASES, GROUPINGS
@@ -90,3 +90,50 @@ class MedicalCertificateForm(forms.Form):
         help_text="Blank: the policy's postponement (e.g. 30 days)",
     )
     note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class WriteOffForm(PagedForm):
+    """A write-off by hand: why, and a confirmation (it books bad debt at once)."""
+
+    id_prefix = "writeoff"
+
+    reason = forms.CharField(label="Reason", max_length=300)
+    confirm = forms.BooleanField(
+        label="I confirm: write off the open undisputed debt as bad debt",
+        error_messages={"required": "Tick the box to confirm the write-off."},
+    )
+
+
+class ReferralForm(forms.Form):
+    """Refer the account's written-off debt to an active agency."""
+
+    agency = forms.ModelChoiceField(label="Agency", queryset=None, empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        from .models import CollectionAgency
+        from .writeoffs import default_agency
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = CollectionAgency.objects.filter(active=True).order_by(
+            "name"
+        )
+        chosen = default_agency()
+        if chosen is not None:
+            self.fields["agency"].initial = chosen.pk
+
+
+class RecallForm(PagedForm):
+    """Recall an open referral by hand (paid in full is the payments' listener's)."""
+
+    id_prefix = "recall"
+
+    reason = forms.ChoiceField(label="Why")
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import RecallReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            (value, label) for value, label in RecallReason.choices if value != RecallReason.PAID
+        ]

@@ -274,3 +274,48 @@ def collection_letters_send_all(
         if not report.claimed:
             break
     return total
+
+
+# --- The print list ------------------------------------------------------------------------------
+
+
+def letters_mark_printed(*, letter_ids: list[int], actor) -> int:
+    """Mark print-and-mail letters printed (the print list's button); returns how many.
+
+    Compare-and-set: only letters still to print and not yet marked change, so two people
+    pressing the button for the same sheets mark each letter once and the second sees 0.
+    The caller passes ids it read from a user-scoped list; the account scope is checked
+    again here, so a forged id of an account the actor may not see changes nothing."""
+    from django.db import transaction
+
+    from servicebook.core.permissions import require_capability
+    from servicebook.customers.selectors import accounts_visible_to
+    from servicebook.users.roles import Cap
+
+    require_capability(actor, Cap.RECEIVABLES_COLLECT)
+    ids = sorted({int(pk) for pk in letter_ids})
+    if not ids:
+        return 0
+    with transaction.atomic():
+        pending = CollectionLetter.objects.select_for_update().filter(
+            pk__in=ids,
+            channel=LetterChannel.PRINT,
+            printed_at__isnull=True,
+            account__in=accounts_visible_to(actor),
+        )
+        marked = list(pending.only("pk", "sent_on"))
+        now = timezone.now()
+        count = CollectionLetter.objects.filter(
+            pk__in=[x.pk for x in marked], printed_at__isnull=True
+        ).update(printed_at=now, printed_by=actor)
+        # A row per letter, as every other change to a letter's delivery is traceable on it;
+        # the print list is a day's paper, a few dozen rows at most.
+        for letter in marked if count else []:
+            audit_record(
+                actor=actor,
+                action="print",
+                obj=letter,
+                changes={"printed_at": [None, now.isoformat()]},
+                message="Marked printed",
+            )
+    return count

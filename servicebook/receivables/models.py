@@ -315,7 +315,8 @@ class LetterChannel(models.TextChoices):
 class CollectionLetter(models.Model):
     """The letter a step produced, as rendered on the step's day (`sent_on`), and how it
     went out: emailed by `letters.collection_letters_send` (with `to_email`, `sent_at`),
-    or to print and mail when the account has no email address or the email kept failing.
+    or to print and mail when the account has no email address or the email kept failing
+    (`printed_at`/`printed_by` once someone printed it).
 
     The delivery columns have database defaults because the collections run inserts
     letters with raw SQL (one executemany a chunk) that names only the letter's own
@@ -335,6 +336,12 @@ class CollectionLetter(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claim = models.CharField(max_length=32, blank=True, db_default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set when someone marks a print-and-mail letter printed (letters.letters_mark_printed);
+    # nullable, so the run's raw INSERT that names only the letter's own columns still works.
+    printed_at = models.DateTimeField(null=True, blank=True)
+    printed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-sent_on", "-id"]

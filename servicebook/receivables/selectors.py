@@ -443,3 +443,111 @@ def account_collection_brief(account) -> AccountCollection:
         actions=[],
         promises=promises,
     )
+
+
+# --- Write-off, agencies, letters to print --------------------------------------------------
+
+
+@dataclass
+class AccountWriteOffs:
+    """An account's write-offs (each with its recoveries) and agency referrals."""
+
+    write_offs: list
+    referrals: list
+
+    @property
+    def open_referral(self):
+        return next((r for r in self.referrals if r.status == "referred"), None)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return sum((w.outstanding for w in self.write_offs), Decimal("0.00"))
+
+
+def account_write_offs(account) -> AccountWriteOffs:
+    """The account's write-offs with their recoveries, and its referrals with their agency:
+    three queries whatever the history."""
+    from .models import AgencyReferral, WriteOff
+
+    write_offs = list(
+        WriteOff.objects.filter(account=account)
+        .select_related("created_by")
+        .prefetch_related("recoveries")
+        .order_by("-written_off_on", "-id")
+    )
+    referrals = list(
+        AgencyReferral.objects.filter(account=account)
+        .select_related("agency")
+        .order_by("-referred_on", "-id")
+    )
+    return AccountWriteOffs(write_offs=write_offs, referrals=referrals)
+
+
+def agencies_overview(*, user, on: dt.date) -> dict:
+    """The Agencies page: the agencies, the open referrals (of accounts the user may see)
+    and the files of the day and the days before, newest first."""
+    from servicebook.customers.selectors import accounts_visible_to
+
+    from .models import AgencyFile, AgencyReferral, CollectionAgency
+
+    return {
+        "agencies": list(CollectionAgency.objects.order_by("-active", "name")),
+        "referrals": list(
+            AgencyReferral.objects.filter(status="referred", account__in=accounts_visible_to(user))
+            .select_related("agency", "account__customer")
+            .order_by("-referred_on", "-id")[:200]
+        ),
+        "files_today": list(
+            AgencyFile.objects.filter(on=on)
+            .select_related("agency")
+            .order_by("agency__name", "kind")
+        ),
+        "files_before": list(
+            AgencyFile.objects.filter(on__lt=on)
+            .select_related("agency")
+            .order_by("-on", "agency__name", "kind")[:30]
+        ),
+    }
+
+
+def letters_to_print(*, user, limit: int = 200) -> list:
+    """Letters to print and mail (no email address, or the email kept failing) that nobody
+    has marked printed yet, oldest first, of accounts the user may see; each with what its
+    printed sheet shows (letters.letter_context), in four queries."""
+    from django.conf import settings
+    from django.db.models import Prefetch
+
+    from servicebook.customers.models import ServiceLocation
+    from servicebook.customers.selectors import accounts_visible_to
+
+    from .models import CollectionLetter, LetterChannel
+
+    letters = list(
+        CollectionLetter.objects.filter(
+            channel=LetterChannel.PRINT,
+            printed_at__isnull=True,
+            account__in=accounts_visible_to(user),
+        )
+        .select_related("action", "account__customer")
+        .prefetch_related(
+            Prefetch(
+                "account__locations",
+                queryset=ServiceLocation.objects.order_by("-is_primary", "id"),
+            )
+        )
+        .order_by("sent_on", "id")[:limit]
+    )
+    sheets = []
+    for letter in letters:
+        locations = list(letter.account.locations.all())
+        sheets.append(
+            {
+                "letter": letter,
+                "account": letter.account,
+                "customer": letter.account.customer,
+                "location": locations[0] if locations else None,
+                "step_label": letter.action.get_kind_display(),
+                "business_name": settings.SERVICEBOOK_BUSINESS_NAME,
+            }
+        )
+    return sheets

@@ -18,4 +18,12 @@ urlpatterns = [
         views.medical_certificate_create,
         name="medical_certificate_create",
     ),
+    path("accounts/<int:pk>/write-off/", views.write_off_create, name="write_off_create"),
+    path("accounts/<int:pk>/refer/", views.referral_create, name="referral_create"),
+    path("referrals/<int:pk>/recall/", views.referral_recall, name="referral_recall"),
+    path("agencies/", views.agencies, name="agencies"),
+    path("agencies/files/", views.agency_files_make, name="agency_files_make"),
+    path("agencies/files/<int:pk>/", views.agency_file_download, name="agency_file_download"),
+    path("letters/print/", views.letters_print, name="letters_print"),
+    path("letters/print/mark/", views.letters_mark_printed, name="letters_mark_printed"),
 ]

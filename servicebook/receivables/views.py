@@ -118,11 +118,25 @@ def _today():
     return timezone.localdate()
 
 
-def _account_collection_page(request, pk, *, promise_form=None, medical_form=None, status=200):
+def _account_collection_page(
+    request,
+    pk,
+    *,
+    promise_form=None,
+    medical_form=None,
+    write_off_form=None,
+    referral_form=None,
+    recall_form=None,
+    status=200,
+):
+    from servicebook.core.permissions import has_capability
     from servicebook.customers.selectors import account_get
+    from servicebook.users.models import ApprovalKind
+    from servicebook.users.services import approval_limit_for
 
-    from .forms import MedicalCertificateForm, PromiseForm
-    from .selectors import account_collection
+    from .forms import MedicalCertificateForm, PromiseForm, RecallForm, ReferralForm, WriteOffForm
+    from .selectors import account_collection, account_write_offs
+    from .writeoffs import WRITABLE_STATUSES, writable_amount
 
     account = account_get(user=request.user, pk=pk)
     context = {
@@ -130,8 +144,63 @@ def _account_collection_page(request, pk, *, promise_form=None, medical_form=Non
         "collection": account_collection(account, limit=50),
         "promise_form": promise_form or PromiseForm(),
         "medical_form": medical_form or MedicalCertificateForm(),
+        "write_offs": account_write_offs(account),
     }
+    if has_capability(request.user, Cap.RECEIVABLES_WRITE_OFF):
+        # The write-off form only for someone whose limit allows any write-off at all; an
+        # amount above the limit is the service's refusal, shown on the form.
+        limit = approval_limit_for(user=request.user, kind=ApprovalKind.WRITE_OFF)
+        context |= {
+            "may_write_off": limit > 0,
+            "write_off_limit": limit,
+            "writable_status": account.status in WRITABLE_STATUSES,
+            "writable": writable_amount(account),
+            "write_off_form": write_off_form or WriteOffForm(),
+            "referral_form": referral_form or ReferralForm(),
+            "recall_form": recall_form or RecallForm(),
+            "may_refer": True,
+        }
     return render(request, "receivables/account_collection.html", context, status=status)
+
+
+def _named_errors(form, exc) -> None:
+    """A service's refusal on the form, naming the field even when the form has no such
+    field (the write-off's `amount` and `account` are the service's, not the form's)."""
+    from servicebook.core.errors import ValidationFailed
+
+    errors = (
+        exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "__all__": [exc.message]}
+    )
+    for name, messages in errors.items():
+        for message in messages:
+            if name in form.fields:
+                form.add_error(name, message)
+            elif name == "__all__":
+                form.add_error(None, message)
+            else:
+                form.add_error(None, f"{name.replace('_', ' ').capitalize()}: {message}")
+
+
+def _write_action(request, pk, form, call, *, done, form_key):
+    """Run a write-off or referral service from the account's collection page: success a
+    message and back to the page; a refusal the page again with the error on the form."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from servicebook.core.errors import ServiceError
+
+    status = 400
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ServiceError as exc:
+            _named_errors(form, exc)
+            status = exc.status_code
+        else:
+            messages.success(request, done(result))
+            return redirect(reverse("receivables:account_collection", args=[pk]))
+    return _account_collection_page(request, pk, status=status, **{form_key: form})
 
 
 @capability_required(Cap.RECEIVABLES_COLLECT)
@@ -212,3 +281,153 @@ def policies(request: HttpRequest) -> HttpResponse:
             "readings": TemperatureReading.objects.order_by("-on", "jurisdiction")[:50],
         },
     )
+
+
+# --- Write-off and agency referral ---------------------------------------------------------
+
+
+@capability_required(Cap.RECEIVABLES_WRITE_OFF)
+@require_POST
+def write_off_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write off the account's open undisputed debt (final-billed, within the user's limit)."""
+    from servicebook.customers.selectors import account_get
+
+    from .forms import WriteOffForm
+    from .writeoffs import write_off_post
+
+    account = account_get(user=request.user, pk=pk)
+    return _write_action(
+        request,
+        account.pk,
+        WriteOffForm(request.POST),
+        lambda data: write_off_post(account=account, actor=request.user, reason=data["reason"]),
+        done=lambda w: f"Written off {w.amount} ({w.number}).",
+        form_key="write_off_form",
+    )
+
+
+@capability_required(Cap.RECEIVABLES_WRITE_OFF)
+@require_POST
+def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refer the account's written-off debt to an agency."""
+    from servicebook.customers.selectors import account_get
+
+    from .forms import ReferralForm
+    from .writeoffs import referral_place
+
+    account = account_get(user=request.user, pk=pk)
+    return _write_action(
+        request,
+        account.pk,
+        ReferralForm(request.POST),
+        lambda data: referral_place(account=account, actor=request.user, agency=data["agency"]),
+        done=lambda r: f"Referred {r.amount} to {r.agency.name}.",
+        form_key="referral_form",
+    )
+
+
+@capability_required(Cap.RECEIVABLES_WRITE_OFF)
+@require_POST
+def referral_recall(request: HttpRequest, pk: int) -> HttpResponse:
+    """Recall an open referral (bankruptcy, dispute, error); it goes in the next recall file."""
+    from django.shortcuts import get_object_or_404
+
+    from servicebook.customers.selectors import accounts_visible_to
+
+    from . import writeoffs
+    from .forms import RecallForm
+    from .models import AgencyReferral
+
+    referral = get_object_or_404(
+        AgencyReferral.objects.filter(account__in=accounts_visible_to(request.user)), pk=pk
+    )
+    return _write_action(
+        request,
+        referral.account_id,
+        RecallForm(request.POST),
+        lambda data: writeoffs.referral_recall(
+            referral=referral, reason=data["reason"], note=data["note"], actor=request.user
+        ),
+        done=lambda r: f"Referral to {r.agency.name} recalled.",
+        form_key="recall_form",
+    )
+
+
+@capability_required(Cap.RECEIVABLES_WRITE_OFF)
+def agencies(request: HttpRequest) -> HttpResponse:
+    """Collection agencies, the open referrals, and the day's placement and recall files."""
+    from .selectors import agencies_overview
+
+    today = _today()
+    return render(
+        request,
+        "receivables/agencies.html",
+        {"today": today, **agencies_overview(user=request.user, on=today)},
+    )
+
+
+@capability_required(Cap.RECEIVABLES_WRITE_OFF)
+@require_POST
+def agency_files_make(request: HttpRequest) -> HttpResponse:
+    """Make today's files for every agency (a second press returns the same files)."""
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from servicebook.core.views import button_action
+
+    from . import writeoffs
+
+    back = reverse("receivables:agencies")
+    return button_action(
+        request,
+        lambda: writeoffs.agency_files_make(actor=request.user),
+        done="Today's agency files are ready.",
+        success_url=back,
+        failed=lambda status: redirect(back),
+    )
+
+
+@capability_required(Cap.RECEIVABLES_WRITE_OFF)
+def agency_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """One agency file as a CSV attachment: the stored bytes, the same at every download."""
+    from django.shortcuts import get_object_or_404
+
+    from .models import AgencyFile
+
+    file = get_object_or_404(AgencyFile.objects.select_related("agency"), pk=pk)
+    response = HttpResponse(file.content.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
+
+
+# --- Letters to print -------------------------------------------------------------------------
+
+
+@capability_required(Cap.RECEIVABLES_COLLECT)
+def letters_print(request: HttpRequest) -> HttpResponse:
+    """Letters to print and mail (no email address, or the email kept failing), each as its
+    printed sheet, with a button to mark the printed ones."""
+    from .selectors import letters_to_print
+
+    return render(
+        request, "receivables/letters_print.html", {"sheets": letters_to_print(user=request.user)}
+    )
+
+
+@capability_required(Cap.RECEIVABLES_COLLECT)
+@require_POST
+def letters_mark_printed(request: HttpRequest) -> HttpResponse:
+    """Mark the ticked letters printed: they leave the print list."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from .letters import letters_mark_printed as mark
+
+    ids = [value for value in request.POST.getlist("letter") if value.isdigit()]
+    if not ids:
+        messages.error(request, "Letter: tick the letters you printed.")
+        return redirect(reverse("receivables:letters_print"))
+    count = mark(letter_ids=[int(v) for v in ids], actor=request.user)
+    messages.success(request, f"{count} letter(s) marked printed.")
+    return redirect(reverse("receivables:letters_print"))

@@ -1114,8 +1114,49 @@ ENDPOINTS.update(
             lambda w: {"pk": w["account"].pk},
             lambda w: {"starts_on": "2026-11-20", "ends_on": "2026-12-20"},
         ),
+        "receivables:write_off_create": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"reason": "Moved away", "confirm": "on"},
+        ),
+        "receivables:referral_create": (
+            "post",
+            lambda w: {"pk": w["account"].pk},
+            lambda w: {"agency": _recv(w)["agency"]},
+        ),
+        "receivables:referral_recall": (
+            "post",
+            lambda w: {"pk": _recv(w)["referral"]},
+            lambda w: {"reason": "error", "note": "Wrong account"},
+        ),
+        "receivables:agencies": ("get", lambda w: {}, None),
+        "receivables:agency_files_make": ("post", lambda w: {}, lambda w: {}),
+        "receivables:agency_file_download": ("get", lambda w: {"pk": _recv(w)["file"]}, None),
+        "receivables:letters_print": ("get", lambda w: {}, None),
+        "receivables:letters_mark_printed": ("post", lambda w: {}, lambda w: {"letter": ["1"]}),
     }
 )
+
+
+def _recv(w) -> dict:
+    """An agency, an open referral of the world's account and a placement file (rows: the
+    pages only read, recall or serve them)."""
+    if "recv" not in w:
+        import datetime as dt
+
+        from servicebook.receivables.models import AgencyFile, AgencyReferral, CollectionAgency
+
+        agency = CollectionAgency.objects.create(name="Acme Recovery", code="acme")
+        referral = AgencyReferral.objects.create(
+            account=w["account"], agency=agency, amount="120.00", referred_on=dt.date.today()
+        )
+        file = AgencyFile.objects.create(
+            agency=agency, kind="placement", on=dt.date.today(), content="account_number\n", rows=0
+        )
+        w["recv"] = {"agency": agency.pk, "referral": referral.pk, "file": file.pk}
+    return w["recv"]
+
+
 # <<< receivables
 
 

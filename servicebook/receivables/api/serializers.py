@@ -67,13 +67,46 @@ def figures(aging) -> dict:
     }
 
 
-class CollectionSectionSerializer(serializers.Serializer):
-    """The account's collection (the latest process), or null when it never was in one."""
+class WriteOffBriefSerializer(serializers.Serializer):
+    """One write-off of the account: written off, recovered since by payments, still bad
+    debt."""
 
-    status = serializers.CharField(help_text="open, cancelled (brought current) or completed")
+    number = serializers.CharField(help_text="WO-<id>")
+    amount = serializers.DecimalField(**MONEY)
+    recovered = serializers.DecimalField(**MONEY, help_text="Brought back by later payments")
+    outstanding = serializers.DecimalField(**MONEY, help_text="Still bad debt")
+    written_off_on = serializers.DateField()
+    reason = serializers.CharField()
+    source = serializers.ChoiceField(
+        choices=["manual", "collections"], help_text="By hand, or the collections step"
+    )
+
+
+class ReferralBriefSerializer(serializers.Serializer):
+    """The account's open agency referral."""
+
+    id = serializers.IntegerField()
+    agency = serializers.CharField()
+    agency_code = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY, help_text="Placed with the agency")
+    paid = serializers.DecimalField(**MONEY, help_text="Paid since the referral")
+    referred_on = serializers.DateField()
+    status = serializers.CharField(help_text="referred (an open referral)")
+
+
+class CollectionSectionSerializer(serializers.Serializer):
+    """The account's collection (the latest process; its fields null when the account was
+    written off by hand without one), its write-offs and its open agency referral; null
+    when it was never in collections nor written off."""
+
+    status = serializers.CharField(
+        allow_null=True, help_text="open, cancelled (brought current) or completed"
+    )
     step = serializers.CharField(allow_null=True, help_text="Kind of the last step taken")
     step_label = serializers.CharField(allow_null=True)
-    position = serializers.IntegerField(help_text="0: delinquent, no step taken yet")
+    position = serializers.IntegerField(
+        allow_null=True, help_text="0: delinquent, no step taken yet"
+    )
     step_date = serializers.DateField(allow_null=True)
     next_step_on = serializers.DateField(allow_null=True)
     hold_reason = serializers.CharField(allow_blank=True, help_text="Why the step is held")
@@ -81,5 +114,7 @@ class CollectionSectionSerializer(serializers.Serializer):
     past_due = serializers.DecimalField(
         **MONEY, allow_null=True, help_text="Undisputed past-due amount at the last run"
     )
-    policy = serializers.CharField()
+    policy = serializers.CharField(allow_null=True)
     promise = serializers.DictField(allow_null=True, help_text="The latest promise to pay")
+    write_offs = WriteOffBriefSerializer(many=True, help_text="Oldest first")
+    referral = ReferralBriefSerializer(allow_null=True, help_text="The open agency referral")
