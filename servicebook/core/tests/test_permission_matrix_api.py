@@ -1300,8 +1300,46 @@ MATRIX.update(
         ("GET", "/api/receivables/aging"): Rule(
             caps(Cap.RECEIVABLES_VIEW), query="?as_of=2026-11-20&basis=invoice_date"
         ),
+        ("GET", f"{ACC}/write-offs/"): Rule(caps(Cap.RECEIVABLES_VIEW), lambda ids: _recv(ids)),
+        ("POST", f"{ACC}/write-offs/"): Rule(
+            caps(Cap.RECEIVABLES_WRITE_OFF),
+            lambda ids: _recv(ids),
+            body=lambda w: {"reason": "Moved away, no forwarding address"},
+        ),
     }
 )
+
+
+def _recv(ids: dict) -> dict:
+    """A final-billed account owing 120.00, and a write-off limit for every role that holds
+    receivables.write_off (the limit is the service's rule, not the matrix's subject)."""
+    if "recv" not in ids:
+        import datetime as dt
+        from decimal import Decimal
+
+        from servicebook.core.testing.factories import make_catalog_item, make_invoice
+        from servicebook.customers.services import account_set_status
+        from servicebook.users.roles import ROLE_CAPABILITIES
+        from servicebook.users.services import approval_limit_set
+
+        admin = make_user("admin")
+        for role, granted in ROLE_CAPABILITIES.items():
+            if Cap.RECEIVABLES_WRITE_OFF in granted:
+                approval_limit_set(
+                    role=role, kind="write_off", max_amount=Decimal("1000.00"), actor=admin
+                )
+        account = make_account(actor=admin, first_name="Wo", phone="(720) 555-0131")
+        make_invoice(
+            account=account,
+            lines=[(make_catalog_item("recv-service"), 1, "120.00")],
+            issued_on=timezone.localdate() - dt.timedelta(days=90),
+            actor=admin,
+        )
+        account_set_status(account=account, status="final_billed", reason="moved", actor=admin)
+        ids["recv"] = account.pk
+    return {"account_pk": ids["recv"]}
+
+
 # <<< receivables
 
 

@@ -118,3 +118,36 @@ class CollectionSectionSerializer(serializers.Serializer):
     promise = serializers.DictField(allow_null=True, help_text="The latest promise to pay")
     write_offs = WriteOffBriefSerializer(many=True, help_text="Oldest first")
     referral = ReferralBriefSerializer(allow_null=True, help_text="The open agency referral")
+
+
+class WriteOffSerializer(serializers.ModelSerializer):
+    """A write-off of the account: what was written off, recovered since, still bad debt,
+    and the debits it closed (`items`: open item id, reference, amount)."""
+
+    number = serializers.CharField(read_only=True, help_text="WO-<id>")
+    outstanding = serializers.DecimalField(**MONEY, read_only=True, help_text="Still bad debt")
+    items = serializers.JSONField(
+        read_only=True, help_text="[[open item id, reference, amount], ...]"
+    )
+
+    class Meta:
+        from ..models import WriteOff
+
+        model = WriteOff
+        fields = [
+            "id",
+            "number",
+            "amount",
+            "recovered",
+            "outstanding",
+            "written_off_on",
+            "reason",
+            "source",
+            "items",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class WriteOffInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why the debt is written off")

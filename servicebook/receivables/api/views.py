@@ -1,16 +1,20 @@
-"""The receivables API: the book's aging (`GET /api/receivables/aging?as_of=YYYY-MM-DD`)."""
+"""The receivables API: the book's aging (`GET /api/receivables/aging?as_of=YYYY-MM-DD`) and
+the account's write-offs (`/api/accounts/{account_pk}/write-offs/`: list, and write off)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicebook.core.api.schema import responses
+from servicebook.customers.api.views import AccountChildViewSet
 from servicebook.users.roles import Cap
 
+from ..models import WriteOff
 from ..selectors import book_aging
+from ..writeoffs import write_off_post
 from . import serializers as s
 
 
@@ -48,3 +52,29 @@ class BookAgingView(APIView):
             ],
         }
         return Response(s.BookAgingSerializer(body).data)
+
+
+@extend_schema_view(list=extend_schema(summary="The account's write-offs, newest first"))
+class WriteOffViewSet(mixins.ListModelMixin, AccountChildViewSet):
+    """Write-offs under the account (/api/accounts/{account_pk}/write-offs/): the list, and
+    a write-off by hand (final-billed account, within the caller's write-off limit)."""
+
+    model = WriteOff
+    serializer_class = s.WriteOffSerializer
+    capabilities = {"list": Cap.RECEIVABLES_VIEW, "create": Cap.RECEIVABLES_WRITE_OFF}
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-written_off_on", "-id")
+
+    @extend_schema(
+        summary="Write off the account's open undisputed debt (final-billed; within your "
+        "write-off limit). With nothing left to write off, the latest write-off comes back",
+        request=s.WriteOffInputSerializer,
+        responses=responses({201: s.WriteOffSerializer}, 400, 404),
+    )
+    def create(self, request, account_pk):
+        data = self.parse(s.WriteOffInputSerializer)
+        write_off = write_off_post(
+            account=self.get_account(), actor=request.user, reason=data["reason"]
+        )
+        return self.render(write_off, status_code=status.HTTP_201_CREATED)

@@ -198,3 +198,19 @@ def test_account_api_collection_section_shows_write_offs_and_the_open_referral(a
     ]
     assert section["referral"]["id"] == referral.pk
     assert (section["referral"]["agency_code"], section["referral"]["amount"]) == ("acme", "120.00")
+
+
+def test_write_off_by_api_within_the_limit_and_a_400_naming_the_field_above_it(admin, final_billed):
+    approval_limit_set(role="collections", kind="write_off", max_amount=D("100.00"), actor=admin)
+    api = APIClient()
+    api.force_authenticate(make_user("collections"))
+    url = f"/api/accounts/{final_billed.pk}/write-offs/"
+    over = api.post(url, {"reason": "gone"}, format="json")
+    assert over.status_code == 400, over.json()
+    assert "limit" in str(over.json()["amount"])
+    assert not WriteOff.objects.exists()
+    approval_limit_set(role="collections", kind="write_off", max_amount=D("500.00"), actor=admin)
+    made = api.post(url, {"reason": "gone"}, format="json")
+    assert made.status_code == 201
+    assert (made.json()["amount"], made.json()["source"]) == ("120.00", "manual")
+    assert [w["number"] for w in api.get(url).json()["results"]] == [made.json()["number"]]
