@@ -337,6 +337,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuoteStatusEnum": "servicebook.quotes.choices.QuoteStatus",
         "SubcontractorQuoteStatusEnum": "servicebook.quotes.choices.SubQuoteStatus",
+        "PartnerRequestStatusEnum": "servicebook.quotes.choices.PartnerRequestStatus",
         "ContractStatusEnum": "servicebook.contracts.choices.ContractStatus",
         "CustomerPOStatusEnum": "servicebook.contracts.choices.POStatus",
     },

@@ -44,3 +44,10 @@ class QuotesConfig(AppConfig):
             capability="quotes.view",
             order=1,
         )
+        register_link(
+            section="Quotes",
+            label="Partner requests",
+            url_name="quotes:partner_list",
+            capability="quotes.view",
+            order=2,
+        )

@@ -6,7 +6,10 @@ from django import forms
 
 from servicebook.billing.models import CatalogItem
 from servicebook.core.forms import PagedForm
+from servicebook.integrations.models import Partner
 from servicebook.workorders.choices import WorkOrderType
+
+from .choices import PartnerRequestStatus
 
 
 class QuoteCreateForm(PagedForm):
@@ -60,3 +63,32 @@ class AcceptForm(forms.Form):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500)
+
+
+class PartnerSendForm(PagedForm):
+    """Send to partner, from a work order: who, what is asked, the amount if any, and
+    whether the customer is emailed at each change."""
+
+    id_prefix = "partner_send"
+    partner = forms.ModelChoiceField(queryset=Partner.objects.filter(active=True).order_by("name"))
+    summary = forms.CharField(max_length=200, label="What is asked")
+    description = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    amount = forms.DecimalField(
+        required=False, max_digits=14, decimal_places=2, min_value=0, help_text="If any"
+    )
+    notify_customer = forms.BooleanField(required=False, label="Email the customer at each change")
+
+
+class PartnerTransitionForm(PagedForm):
+    """A status move recorded by staff; the service checks the move is allowed."""
+
+    id_prefix = "partner_move"
+    status = forms.ChoiceField(
+        choices=[c for c in PartnerRequestStatus.choices if c[0] != PartnerRequestStatus.SENT]
+    )
+    note = forms.CharField(
+        required=False, max_length=1000, help_text="Needed for a rejection: the partner's reason"
+    )
+    reference = forms.CharField(required=False, max_length=100, label="Partner's reference")

@@ -22,4 +22,8 @@ urlpatterns = [
     path("subcontractor/<int:pk>/approve/", views.sub_approve, name="sub_approve"),
     path("subcontractor/<int:pk>/reject/", views.sub_reject, name="sub_reject"),
     path("subcontractor/<int:pk>/purchase-order/", views.sub_raise_po, name="sub_raise_po"),
+    path("partner-requests/", views.partner_list, name="partner_list"),
+    path("partner-requests/<int:pk>/", views.partner_detail, name="partner_detail"),
+    path("partner-requests/<int:pk>/move/", views.partner_transition, name="partner_transition"),
+    path("partner-requests/new/<int:work_order_pk>/", views.partner_send, name="partner_send"),
 ]

@@ -1,9 +1,11 @@
 """Pages of the quotes app: the quote list and page (options, lines, send, revise, invoice,
-PDF), the New-quote action of the account page, and the subcontractor quotes' review queue
-with approve and reject. The customer's link pages are in public_views.py."""
+PDF), the New-quote action of the account page, the subcontractor quotes' review queue
+with approve and reject, and partner requests (list, page with the status moves, Send to
+partner from a work order). The customer's link pages are in public_views.py."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -17,12 +19,19 @@ from servicebook.core.views import button_action, form_action
 from servicebook.customers.selectors import account_get
 from servicebook.users.roles import Cap
 
-from . import documents, selectors, services, subcontract
-from .choices import QuoteStatus, SubQuoteStatus
+from . import documents, partner, selectors, services, subcontract
+from .choices import (
+    PARTNER_REQUEST_TRANSITIONS,
+    PartnerRequestStatus,
+    QuoteStatus,
+    SubQuoteStatus,
+)
 from .forms import (
     ApproveForm,
     LineAddForm,
     OptionAddForm,
+    PartnerSendForm,
+    PartnerTransitionForm,
     QuoteCreateForm,
     RejectForm,
     SendForm,
@@ -318,4 +327,113 @@ def sub_raise_po(request: HttpRequest, pk: int) -> HttpResponse:
         done="Purchase order raised.",
         success_url=reverse("quotes:sub_detail", args=[pk]),
         failed=lambda status: _sub_page(request, pk, status=status),
+    )
+
+
+# --- Partner requests ------------------------------------------------------------------------
+
+
+@capability_required(Cap.QUOTES_VIEW)
+def partner_list(request: HttpRequest) -> HttpResponse:
+    """Requests to partners, newest first; filter by status, partner, overdue only."""
+    from servicebook.integrations.models import Partner
+
+    status = request.GET.get("status", "")
+    if status not in PartnerRequestStatus.values:
+        status = ""
+    raw_partner = request.GET.get("partner", "")
+    partner_id = int(raw_partner) if raw_partner.isdigit() and len(raw_partner) < 10 else None
+    overdue = request.GET.get("overdue") == "1"
+    rows = selectors.partner_request_list(
+        user=request.user, status=status, partner_id=partner_id, overdue=overdue
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "quotes/partner_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": PartnerRequestStatus.choices,
+            "partner_id": partner_id,
+            "partners": list(Partner.objects.order_by("name").values_list("pk", "name")),
+            "overdue": overdue,
+            "overdue_days": settings.PARTNER_REQUEST_OVERDUE_DAYS,
+        },
+    )
+
+
+def _partner_page(request, pk: int, *, form=None, status: int = 200) -> HttpResponse:
+    pr = selectors.partner_request_get(user=request.user, pk=pk)
+    moves = [s for s in PartnerRequestStatus if s in PARTNER_REQUEST_TRANSITIONS[pr.status]]
+    context = {
+        "pr": pr,
+        "history": selectors.partner_request_history(pr),
+        "moves": moves,
+        "move_form": form or PartnerTransitionForm(),
+        "overdue_days": settings.PARTNER_REQUEST_OVERDUE_DAYS,
+    }
+    return render(request, "quotes/partner_detail.html", context, status=status)
+
+
+@capability_required(Cap.QUOTES_VIEW)
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _partner_page(request, pk)
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def partner_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the partner's answer (or cancel): a move the status does not allow is the
+    service's 409 shown on the page, and nothing changes."""
+    pr = selectors.partner_request_get(user=request.user, pk=pk)
+    return form_action(
+        request,
+        PartnerTransitionForm(request.POST),
+        lambda data: partner.partner_request_transition(
+            request=pr,
+            status=data["status"],
+            note=data.get("note", ""),
+            reference=data.get("reference", ""),
+            actor=request.user,
+        ),
+        done=lambda r: f"Request {r.number} is now {r.get_status_display().lower()}.",
+        success_url=reverse("quotes:partner_detail", args=[pk]),
+        failed=lambda form, status: _partner_page(request, pk, form=form, status=status),
+    )
+
+
+@require_POST
+@capability_required(Cap.QUOTES_EDIT)
+def partner_send(request: HttpRequest, work_order_pk: int) -> HttpResponse:
+    """Send to partner, from the work-order page's box: the request is for the work order's
+    account; the form comes back on its own page when something is wrong."""
+    from servicebook.workorders.selectors import workorder_get
+
+    work_order = workorder_get(user=request.user, pk=work_order_pk)
+    # Account data: the account must be visible too (404 like any unseen object).
+    account = account_get(user=request.user, pk=work_order.account_id)
+    form = PartnerSendForm(request.POST)
+    return form_action(
+        request,
+        form,
+        lambda data: partner.partner_request_send(
+            account=account,
+            work_order=work_order,
+            case=work_order.case,
+            partner=data["partner"],
+            summary=data["summary"],
+            description=data.get("description", ""),
+            amount=data.get("amount"),
+            notify_customer=data.get("notify_customer", False),
+            actor=request.user,
+        ),
+        done=lambda r: f"Request {r.number} sent to {r.partner.name}.",
+        success_url=lambda r: reverse("quotes:partner_detail", args=[r.pk]),
+        failed=lambda form, status: render(
+            request,
+            "quotes/partner_new.html",
+            {"form": form, "work_order": work_order},
+            status=status,
+        ),
     )

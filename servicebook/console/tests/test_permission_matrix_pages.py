@@ -1683,6 +1683,43 @@ ENDPOINTS.update(
         "quotes:sub_raise_po": ("post", _qpk("approved"), lambda w: {}),
     }
 )
+
+
+def _partner_req(w) -> dict:
+    """A portal partner and a request sent to it for a work order of the world's account."""
+    if "partner_req" not in w:
+        from servicebook.core.testing.factories import make_work_order
+        from servicebook.integrations import services as integ
+        from servicebook.quotes import partner
+
+        admin = make_user("admin")
+        company = integ.partner_create(
+            name="Matrix Warranty Co", kind="warranty", connector="portal", actor=admin
+        )
+        job = make_work_order(actor=admin, account=w["account"], summary="Matrix partner job")
+        sent = partner.partner_request_send(
+            account=w["account"], work_order=job, partner=company, summary="Matrix", actor=admin
+        )
+        w["partner_req"] = {"partner": company, "job": job, "request": sent}
+    return w["partner_req"]
+
+
+ENDPOINTS.update(
+    {
+        "quotes:partner_list": ("get", lambda w: {}, None),
+        "quotes:partner_detail": ("get", lambda w: {"pk": _partner_req(w)["request"].pk}, None),
+        "quotes:partner_transition": (
+            "post",
+            lambda w: {"pk": _partner_req(w)["request"].pk},
+            lambda w: {"status": "acknowledged", "reference": "W-1"},
+        ),
+        "quotes:partner_send": (
+            "post",
+            lambda w: {"work_order_pk": _partner_req(w)["job"].pk},
+            lambda w: {"partner": _partner_req(w)["partner"].pk, "summary": "Warranty part"},
+        ),
+    }
+)
 # <<< quotes
 
 

@@ -6,7 +6,16 @@ from rest_framework import serializers
 
 from servicebook.workorders.choices import WorkOrderType
 
-from ..models import Quote, QuoteLine, QuoteOption, SubcontractorQuote, SubcontractorQuoteLine
+from ..choices import PartnerRequestStatus
+from ..models import (
+    PartnerRequest,
+    PartnerRequestEvent,
+    Quote,
+    QuoteLine,
+    QuoteOption,
+    SubcontractorQuote,
+    SubcontractorQuoteLine,
+)
 
 
 class QuoteLineSerializer(serializers.ModelSerializer):
@@ -160,3 +169,79 @@ class RejectSerializer(serializers.Serializer):
 
 class EmptyInputSerializer(serializers.Serializer):
     """No fields: the action needs only the object in its path."""
+
+
+class PartnerRequestEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = PartnerRequestEvent
+        fields = ["from_status", "to_status", "actor", "by_partner", "note", "at"]
+
+
+class PartnerRequestSerializer(serializers.ModelSerializer):
+    account_number = serializers.CharField(source="account.number", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    work_order_number = serializers.CharField(
+        source="work_order.number", read_only=True, default=None
+    )
+    is_overdue = serializers.BooleanField(read_only=True)
+    last_moved_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = PartnerRequest
+        fields = [
+            "id",
+            "number",
+            "account",
+            "account_number",
+            "partner",
+            "partner_name",
+            "work_order",
+            "work_order_number",
+            "case",
+            "quote",
+            "summary",
+            "description",
+            "amount",
+            "partner_reference",
+            "status",
+            "notify_customer",
+            "sent_at",
+            "last_moved_at",
+            "is_overdue",
+        ]
+
+
+class PartnerRequestDetailSerializer(PartnerRequestSerializer):
+    history = PartnerRequestEventSerializer(many=True, read_only=True)
+
+    class Meta(PartnerRequestSerializer.Meta):
+        fields = [*PartnerRequestSerializer.Meta.fields, "history"]
+
+
+class PartnerRequestCreateSerializer(serializers.Serializer):
+    account = serializers.IntegerField(
+        required=False, help_text="Blank when a work order is given: its account"
+    )
+    work_order = serializers.IntegerField(required=False)
+    quote = serializers.IntegerField(required=False, help_text="A customer quote to attach")
+    partner = serializers.IntegerField()
+    summary = serializers.CharField(max_length=200, help_text="What is asked")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    notify_customer = serializers.BooleanField(
+        default=False, help_text="Email the customer at each change"
+    )
+
+
+class PartnerRequestStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PartnerRequestStatus.choices)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, help_text="Needed for a rejection"
+    )
+    reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="The partner's reference"
+    )

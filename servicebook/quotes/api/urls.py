@@ -13,3 +13,4 @@ def register(router: SimpleRouter) -> None:
     router.register(
         "subcontractor-quotes", views.SubcontractorQuoteViewSet, basename="subcontractor-quote"
     )
+    router.register("partner-requests", views.PartnerRequestViewSet, basename="partner-request")

@@ -1,5 +1,6 @@
 """The quotes API: customer quotes (list, create, detail, lines, send, revise) and
-subcontractor quotes (submit, list, detail, approve, reject). The customer answers through
+subcontractor quotes (submit, list, detail, approve, reject), partner requests (list,
+detail, send, status). The customer answers through
 the link pages, not the API. Each action parses, calls one service with
 `actor=request.user` and renders; a refused state is a 409 from the service."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 
@@ -21,7 +22,8 @@ from servicebook.customers.selectors import account_get
 from servicebook.scheduling.models import Subcontractor
 from servicebook.users.roles import Cap
 
-from .. import selectors, services, subcontract
+from .. import partner, selectors, services, subcontract
+from ..choices import PartnerRequestStatus
 from . import serializers as s
 
 
@@ -223,3 +225,123 @@ class SubcontractorQuoteViewSet(mixins.ListModelMixin, ServiceViewSet):
         self.parse(s.EmptyInputSerializer)
         quote = subcontract.subquote_raise_purchase_order(quote=quote, actor=request.user)
         return self.render(selectors.subquote_get(user=request.user, pk=quote.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Requests to partners, newest first, each with is_overdue",
+        parameters=[
+            OpenApiParameter("status", enum=PartnerRequestStatus.values),
+            OpenApiParameter("partner", int, description="A partner's id"),
+            OpenApiParameter(
+                "overdue",
+                bool,
+                description="Only open requests with no move for PARTNER_REQUEST_OVERDUE_DAYS",
+            ),
+        ],
+    )
+)
+class PartnerRequestViewSet(mixins.ListModelMixin, ServiceViewSet):
+    """Out-of-scope work sent to the partner that owns it, with its status history; staff
+    record the partner's answers (the partner itself answers through the inbound API)."""
+
+    serializer_class = s.PartnerRequestSerializer
+    capabilities = {
+        "list": Cap.QUOTES_VIEW,
+        "retrieve": Cap.QUOTES_VIEW,
+        "create": Cap.QUOTES_EDIT,
+        "set_status": Cap.QUOTES_EDIT,
+    }
+
+    def check_permissions(self, request):
+        """Partner requests are account data: accounts.view besides the action's capability
+        (subcontractors hold quotes.view for their own quotes only)."""
+        super().check_permissions(request)
+        if not has_capability(request.user, Cap.ACCOUNTS_VIEW):
+            self.permission_denied(request, message="Your role does not allow this.")
+
+    def get_queryset(self):
+        params = self.request.query_params
+        status_ = params.get("status", "")
+        raw = params.get("partner", "")
+        # A non-number (or an absurdly long one) filters nothing rather than failing.
+        partner_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return selectors.partner_request_list(
+            user=self.request.user,
+            status=status_ if status_ in PartnerRequestStatus.values else "",
+            partner_id=partner_id,
+            overdue=params.get("overdue", "").lower() in ("1", "true"),
+        )
+
+    def _detail(self, pk: int, code: int = status.HTTP_200_OK):
+        pr = selectors.partner_request_get(user=self.request.user, pk=pk)
+        return self.render(pr, s.PartnerRequestDetailSerializer, status_code=code)
+
+    @extend_schema(
+        summary="A partner request with its history",
+        responses=responses({200: s.PartnerRequestDetailSerializer}, 404),
+    )
+    def retrieve(self, request, pk):
+        return self._detail(pk)
+
+    @extend_schema(
+        summary="Send a request to a partner (signed webhook or portal task)",
+        request=s.PartnerRequestCreateSerializer,
+        responses=responses({201: s.PartnerRequestDetailSerializer}, 400),
+    )
+    def create(self, request):
+        from servicebook.integrations.models import Partner
+        from servicebook.workorders.selectors import workorders_visible_to
+
+        data = self.parse(s.PartnerRequestCreateSerializer)
+        work_order = None
+        if data.get("work_order") is not None:
+            work_order = workorders_visible_to(request.user).filter(pk=data["work_order"]).first()
+            if work_order is None:
+                raise ValidationFailed({"work_order": ["No such work order."]})
+        account_pk = data.get("account") or (work_order.account_id if work_order else None)
+        if account_pk is None:
+            raise ValidationFailed({"account": ["Give the account or a work order."]})
+        try:
+            account = account_get(user=request.user, pk=account_pk)
+        except Http404 as exc:
+            raise ValidationFailed({"account": ["No such account."]}) from exc
+        quote = None
+        if data.get("quote") is not None:
+            quote = selectors.quotes_visible_to(request.user).filter(pk=data["quote"]).first()
+            if quote is None:
+                raise ValidationFailed({"quote": ["No such quote."]})
+        company = Partner.objects.filter(pk=data["partner"]).first()
+        if company is None:
+            raise ValidationFailed({"partner": ["No such partner."]})
+        pr = partner.partner_request_send(
+            account=account,
+            work_order=work_order,
+            case=work_order.case if work_order else None,
+            quote=quote,
+            partner=company,
+            summary=data["summary"],
+            description=data.get("description", ""),
+            amount=data.get("amount"),
+            notify_customer=data["notify_customer"],
+            actor=request.user,
+        )
+        return self._detail(pr.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record the partner's answer or cancel (a move the status forbids is 409)",
+        request=s.PartnerRequestStatusSerializer,
+        responses=responses({200: s.PartnerRequestDetailSerializer}, 400, 404, 409),
+    )
+    @action(detail=True, methods=["post"], url_path="status", url_name="status")
+    def set_status(self, request, pk):
+        pr = self.get_object()
+        data = self.parse(s.PartnerRequestStatusSerializer)
+        partner.partner_request_transition(
+            request=pr,
+            status=data["status"],
+            note=data.get("note", ""),
+            reference=data.get("reference", ""),
+            actor=request.user,
+        )
+        return self._detail(pr.pk)
