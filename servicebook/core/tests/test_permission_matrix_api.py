@@ -1884,6 +1884,54 @@ MATRIX.update(
         ),
     }
 )
+
+
+def _partner_req_ids(ids: dict) -> dict:
+    """A portal partner and a request sent to it for a work order of the world's account."""
+    if "partner_req" not in ids:
+        from servicebook.core.testing.factories import make_work_order
+        from servicebook.customers.models import Account
+        from servicebook.integrations import services as integ
+        from servicebook.quotes import partner
+
+        admin = make_user("admin")
+        account = Account.objects.get(pk=ids["account"])
+        company = integ.partner_create(
+            name="Matrix Warranty Co", kind="warranty", connector="portal", actor=admin
+        )
+        job = make_work_order(actor=admin, account=account, summary="Matrix partner job")
+        sent = partner.partner_request_send(
+            account=account, work_order=job, partner=company, summary="Matrix", actor=admin
+        )
+        ids["partner_req"] = {"partner": company.pk, "job": job.pk, "request": sent.pk}
+    return ids["partner_req"]
+
+
+PR_EDIT = caps(Cap.QUOTES_EDIT, Cap.ACCOUNTS_VIEW)
+MATRIX.update(
+    {
+        ("GET", "/api/partner-requests/"): Rule(
+            Q_READ, path=lambda ids: _partner_req_ids(ids) and {}
+        ),
+        ("POST", "/api/partner-requests/"): Rule(
+            PR_EDIT,
+            body=lambda w: {
+                "work_order": _partner_req_ids(w.ids)["job"],
+                "partner": _partner_req_ids(w.ids)["partner"],
+                "summary": "Warranty part",
+                "amount": "120.00",
+            },
+        ),
+        ("GET", "/api/partner-requests/{pk}/"): Rule(
+            Q_READ, lambda ids: {"pk": _partner_req_ids(ids)["request"]}
+        ),
+        ("POST", "/api/partner-requests/{pk}/status/"): Rule(
+            PR_EDIT,
+            lambda ids: {"pk": _partner_req_ids(ids)["request"]},
+            body=lambda w: {"status": "acknowledged", "reference": "W-1"},
+        ),
+    }
+)
 # <<< quotes
 
 
