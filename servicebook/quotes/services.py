@@ -332,6 +332,9 @@ def quote_send(*, quote: Quote, actor, to_email: str = "", base_url: str = "") -
     queue_quote_email(
         quote_id=quote.pk, to_email=address, link=base_url.rstrip("/") + quote_link_path(token)
     )
+    # The raw token rides on the returned object only (never stored, never logged), for a
+    # caller that follows the link itself: the demo seed accepts a quote as a customer would.
+    quote.link_token = token
     return quote
 
 
