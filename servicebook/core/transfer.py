@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django import forms
 from django.db import transaction
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 
 from .errors import ServiceError
 from .forms import PagedForm
@@ -269,3 +269,54 @@ def import_upload(
         apply_service_error(form, exc)
         return None, exc.status_code
     return run(rows, form.cleaned_data["dry_run"]), 200
+
+
+# --- The pages ------------------------------------------------------------------------------
+
+
+def transfer_views(
+    *,
+    template: str,
+    name: str,
+    columns: list[str],
+    view_capability: str,
+    edit_capability: str,
+    table: Callable[[HttpRequest], Iterable[Iterable]],
+    run: Callable[[HttpRequest, list[dict], bool], ImportReport],
+    **read,
+) -> tuple[Callable, Callable, Callable]:
+    """The three views of a reference table's import/export page: the page (columns, download
+    links, upload form), the export download and the import upload. The app names its
+    template, its columns, the capabilities, what the export lists for the user (`table`) and
+    how its rows are imported (`run`); `read` goes to `read_rows` (required columns,
+    strictness). Every such page behaves the same, so it is written once."""
+    from django.shortcuts import render
+    from django.views.decorators.http import require_POST
+
+    from .permissions import capability_required
+
+    def render_page(request, *, form=None, report=None, status=200):
+        context = {"columns": columns, "import_form": form or ImportForm(), "report": report}
+        return render(request, template, context, status=status)
+
+    @capability_required(view_capability)
+    def page(request: HttpRequest) -> HttpResponse:
+        """The page: the columns, the download links and the upload."""
+        return render_page(request)
+
+    @capability_required(view_capability)
+    def export(request: HttpRequest) -> HttpResponse:
+        """What the user may see, streamed as CSV (or written to XLSX)."""
+        return export_response(request.GET.get("format", "csv"), columns, table(request), name)
+
+    @require_POST
+    @capability_required(edit_capability)
+    def upload(request: HttpRequest) -> HttpResponse:
+        """The upload: a dry run or the import, and the row-level report."""
+        form = ImportForm(request.POST, request.FILES)
+        report, status = import_upload(
+            form, columns, lambda rows, dry: run(request, rows, dry), **read
+        )
+        return render_page(request, form=form, report=report, status=status)
+
+    return page, export, upload

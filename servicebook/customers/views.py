@@ -19,7 +19,7 @@ from servicebook.core.errors import ServiceError
 from servicebook.core.forms import apply_service_error
 from servicebook.core.htmx import htmx_partial
 from servicebook.core.permissions import capability_required
-from servicebook.core.transfer import ImportForm, export_response, import_upload
+from servicebook.core.transfer import transfer_views
 from servicebook.core.views import button_action, form_action
 from servicebook.users.roles import Cap
 
@@ -419,41 +419,17 @@ def account_status(request, pk):
 # --- Import and export ----------------------------------------------------------------------
 
 
-def _transfer_page(request, *, form=None, report=None, status=200):
-    context = {
-        "columns": transfer.ACCOUNT_COLUMNS,
-        "import_form": form or ImportForm(),
-        "report": report,
-    }
-    return render(request, "customers/accounts_transfer.html", context, status=status)
-
-
-@capability_required(Cap.ACCOUNTS_VIEW)
-def accounts_transfer(request: HttpRequest) -> HttpResponse:
-    """Import / export accounts: the download links, the columns, and the upload."""
-    return _transfer_page(request)
-
-
-@capability_required(Cap.ACCOUNTS_VIEW)
-def accounts_export(request: HttpRequest) -> HttpResponse:
-    """Every account the user may see, streamed as CSV (or written to XLSX)."""
-    return export_response(
-        request.GET.get("format", "csv"),
-        transfer.ACCOUNT_COLUMNS,
-        transfer.accounts_table(request.user),
-        "accounts",
-    )
-
-
-@require_POST
-@capability_required(Cap.ACCOUNTS_EDIT)
-def accounts_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST, request.FILES)
-    report, status = import_upload(
-        form,
-        transfer.ACCOUNT_COLUMNS,
-        lambda rows, dry: transfer.accounts_import(rows=rows, dry_run=dry, actor=request.user),
-        required=transfer.REQUIRED,
-        strict=True,
-    )
-    return _transfer_page(request, form=form, report=report, status=status)
+accounts_transfer, accounts_export, accounts_import = transfer_views(
+    template="customers/accounts_transfer.html",
+    name="accounts",
+    columns=transfer.ACCOUNT_COLUMNS,
+    view_capability=Cap.ACCOUNTS_VIEW,
+    edit_capability=Cap.ACCOUNTS_EDIT,
+    # Every account the user may see; each row through the accounts services.
+    table=lambda request: transfer.accounts_table(request.user),
+    run=lambda request, rows, dry: transfer.accounts_import(
+        rows=rows, dry_run=dry, actor=request.user
+    ),
+    required=transfer.REQUIRED,
+    strict=True,
+)
