@@ -336,6 +336,9 @@ def sub_raise_po(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Cap.QUOTES_VIEW)
 def partner_list(request: HttpRequest) -> HttpResponse:
     """Requests to partners, newest first; filter by status, partner, overdue only."""
+    # The partner names for the filter come straight from the model, not from
+    # integrations.selectors.partners_visible_to: that one is for integrations.view (the
+    # partners' setup), which a rep following requests need not hold; names only.
     from servicebook.integrations.models import Partner
 
     status = request.GET.get("status", "")
