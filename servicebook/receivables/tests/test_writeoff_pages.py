@@ -214,3 +214,36 @@ def test_write_off_by_api_within_the_limit_and_a_400_naming_the_field_above_it(a
     assert made.status_code == 201
     assert (made.json()["amount"], made.json()["source"]) == ("120.00", "manual")
     assert [w["number"] for w in api.get(url).json()["results"]] == [made.json()["number"]]
+
+
+def test_agencies_and_print_list_query_counts_do_not_grow_with_rows(client, collector, admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_collection_policy(admin)
+    agency = CollectionAgency.objects.create(name="Acme Recovery", code="acme")
+    day = dt.date.today()
+
+    def add_late_account():
+        account = make_account(actor=admin)
+        ContactEmail.objects.filter(account=account).delete()
+        owe(account, "120.00", due=day - dt.timedelta(days=10), actor=admin)
+        AgencyReferral.objects.create(
+            account=account, agency=agency, amount="50.00", referred_on=day
+        )
+
+    def queries(name: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(name)).status_code == 200
+        return len(ctx)
+
+    add_late_account()
+    collections_run(as_of=day, actor=admin)
+    CollectionLetter.objects.update(channel="print")
+    baseline = queries("receivables:agencies"), queries("receivables:letters_print")
+    for _ in range(3):
+        add_late_account()
+    collections_run(as_of=day, actor=admin)
+    CollectionLetter.objects.update(channel="print")
+    assert CollectionLetter.objects.count() == 4
+    assert (queries("receivables:agencies"), queries("receivables:letters_print")) == baseline
