@@ -43,12 +43,12 @@ PY
   # take the time of the longer one rather than the sum (docs/operations.md, "Tests").
   pg_log=$(mktemp)
   echo "== tests on PostgreSQL (${PG_URL}), in the background; its output follows SQLite's"
-  DATABASE_URL="$PG_URL" $BIN/pytest "$@" >"$pg_log" 2>&1 &
+  DATABASE_URL="$PG_URL" $BIN/pytest --durations=15 "$@" >"$pg_log" 2>&1 &
   pg_pid=$!
   trap 'kill "$pg_pid" 2>/dev/null || true' EXIT
   echo "== tests on SQLite"
   sqlite_rc=0
-  DATABASE_URL= $BIN/pytest "$@" || sqlite_rc=$?
+  DATABASE_URL= $BIN/pytest --durations=15 "$@" || sqlite_rc=$?
   pg_rc=0
   wait "$pg_pid" || pg_rc=$?
   trap - EXIT
