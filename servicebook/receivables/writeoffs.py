@@ -425,12 +425,14 @@ def _recall(*, referral, reason: str, note: str, actor, on: dt.date | None) -> A
 def _report_to_agency(*, payment, amount: Decimal, actor) -> None:
     """A payment (or its return) on a referred account: a row for the next update file; the
     referral is paid and recalled when what was recovered since reaches its amount."""
+    if not amount:
+        return  # nothing recovered: the common payment costs no query here
     referral = (
         AgencyReferral.objects.select_for_update()
         .filter(account_id=payment.account_id, status=ReferralStatus.REFERRED)
         .first()
     )
-    if referral is None or not amount:
+    if referral is None:
         return
     ReferralPayment.objects.create(
         referral=referral,
