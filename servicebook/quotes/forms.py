@@ -7,6 +7,7 @@ from django import forms
 from servicebook.billing.models import CatalogItem
 from servicebook.core.forms import PagedForm
 from servicebook.integrations.models import Partner
+from servicebook.scheduling.models import Subcontractor
 from servicebook.workorders.choices import WorkOrderType
 
 from .choices import PartnerRequestStatus
@@ -92,3 +93,44 @@ class PartnerTransitionForm(PagedForm):
         required=False, max_length=1000, help_text="Needed for a rejection: the partner's reason"
     )
     reference = forms.CharField(required=False, max_length=100, label="Partner's reference")
+
+
+class SubQuoteEntryForm(PagedForm):
+    """A subcontractor's quote entered by staff: the company, its notes, and one amount when
+    the quote has no lines (the lines are SubQuoteLineFormSet)."""
+
+    id_prefix = "sub_new"
+    subcontractor = forms.ModelChoiceField(
+        queryset=Subcontractor.objects.filter(active=True).order_by("name")
+    )
+    amount = forms.DecimalField(
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        label="Or one amount",
+        help_text="Only when the quote has no lines",
+    )
+    notes = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SubQuoteLineForm(forms.Form):
+    """One line of a subcontractor's quote. Nothing is required here: a blank row is skipped,
+    and the service says what a half-filled row lacks (so the page and the API give the same
+    reasons)."""
+
+    description = forms.CharField(max_length=200, required=False)
+    quantity = forms.DecimalField(
+        max_digits=12, decimal_places=3, required=False, initial=1, label="Qty"
+    )
+    unit_cost = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", None) or {}
+        return not data.get("description") and data.get("unit_cost") is None
+
+
+SubQuoteLineFormSet = forms.formset_factory(
+    SubQuoteLineForm, extra=5, max_num=30, validate_max=True
+)

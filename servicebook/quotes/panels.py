@@ -1,6 +1,7 @@
 """What quotes shows elsewhere: on the account page the Quotes box (the latest quotes with
 "New quote") and the Partner requests box; on the work-order page the Partner requests box
-with "Send to partner". One query per box (the work-order box one more for the partners of
+with "Send to partner", and the Subcontractor quotes box with "Enter a subcontractor quote".
+One query per box (the work-order box one more for the partners of
 its form, only for those who may send)."""
 
 from __future__ import annotations
@@ -9,7 +10,12 @@ from servicebook.core.permissions import has_capability
 from servicebook.customers.panels import AccountPanel, register_panel
 from servicebook.users.roles import Cap
 
-from .selectors import account_partner_requests, account_quotes, workorder_partner_requests
+from .selectors import (
+    account_partner_requests,
+    account_quotes,
+    workorder_partner_requests,
+    workorder_subquotes,
+)
 
 
 def _sees_account_data(user) -> bool:
@@ -44,6 +50,21 @@ def workorder_partner_requests_context(*, request, work_order) -> dict:
     }
 
 
+def workorder_subquotes_context(*, request, work_order) -> dict:
+    from servicebook.workorders.choices import TERMINAL_STATUSES
+
+    user = request.user
+    if not has_capability(user, Cap.QUOTES_VIEW):
+        return {"hidden": True}
+    return {
+        "work_order": work_order,
+        "quotes": workorder_subquotes(user=user, work_order=work_order),
+        # The service refuses a closed or cancelled work order; no link to a refusal.
+        "can_submit": has_capability(user, Cap.QUOTES_SUBMIT)
+        and work_order.status not in TERMINAL_STATUSES,
+    }
+
+
 def register() -> None:
     from servicebook.workorders.panels import WorkOrderPanel, register_workorder_panel
 
@@ -71,5 +92,13 @@ def register() -> None:
             template="quotes/partials/workorder_partner_requests.html",
             context=workorder_partner_requests_context,
             order=55,
+        )
+    )
+    register_workorder_panel(
+        WorkOrderPanel(
+            key="quotes.subcontractor_quotes",
+            template="quotes/partials/workorder_subquotes.html",
+            context=workorder_subquotes_context,
+            order=56,
         )
     )

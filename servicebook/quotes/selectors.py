@@ -96,6 +96,17 @@ def subquote_get(*, user, pk: int) -> SubcontractorQuote:
     )
 
 
+def workorder_subquotes(*, user, work_order, limit: int = 10) -> list[SubcontractorQuote]:
+    """The work-order page box: the latest subcontractor quotes on it the user may see, one
+    query for staff."""
+    return list(
+        subquotes_visible_to(user)
+        .filter(work_order=work_order)
+        .select_related("subcontractor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def work_orders_quotable_by(user):
     """The work orders a user may submit a subcontractor quote on: staff, any; a
     subcontractor, those with an appointment of its company's technicians."""

@@ -1,7 +1,8 @@
 """Pages of the quotes app: the quote list and page (options, lines, send, revise, invoice,
 PDF), the New-quote action of the account page, the subcontractor quotes' review queue
-with approve and reject, and partner requests (list, page with the status moves, Send to
-partner from a work order). The customer's link pages are in public_views.py."""
+with approve and reject and the staff page entering a subcontractor's quote, and partner
+requests (list, page with the status moves, Send to partner from a work order). The
+customer's link pages are in public_views.py."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from servicebook.core.errors import ServiceError
+from servicebook.core.errors import ServiceError, ValidationFailed
 from servicebook.core.permissions import capability_required
 from servicebook.core.views import button_action, form_action
 from servicebook.customers.selectors import account_get
@@ -35,6 +36,8 @@ from .forms import (
     QuoteCreateForm,
     RejectForm,
     SendForm,
+    SubQuoteEntryForm,
+    SubQuoteLineFormSet,
 )
 
 PAGE_SIZE = 50
@@ -328,6 +331,100 @@ def sub_raise_po(request: HttpRequest, pk: int) -> HttpResponse:
         success_url=reverse("quotes:sub_detail", args=[pk]),
         failed=lambda status: _sub_page(request, pk, status=status),
     )
+
+
+def _sub_new_page(request, work_order, form, lines, *, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "quotes/sub_new.html",
+        {"work_order": work_order, "form": form, "lines": lines},
+        status=status,
+    )
+
+
+def _rows_named(errors: dict, positions: list[int], lines) -> dict:
+    """The service numbers the lines it was given (`lines[2]`); blank rows were left out, so
+    its second line may be the page's fourth row. Name the page's row, on the form's top
+    and on the row itself."""
+    named: dict[str, list[str]] = {}
+    for key, messages_ in errors.items():
+        index = key[6:-1] if key.startswith("lines[") and key.endswith("]") else ""
+        if index.isdigit() and 0 < int(index) <= len(positions):
+            row = positions[int(index) - 1]
+            for message in messages_:
+                lines.forms[row - 1].add_error(None, message)
+                named.setdefault("__all__", []).append(f"Line {row}: {message}")
+        else:
+            named.setdefault(key, []).extend(messages_)
+    return named
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(Cap.QUOTES_SUBMIT)
+def sub_new(request: HttpRequest, work_order_pk: int) -> HttpResponse:
+    """Enter a subcontractor's quote on a work order (staff, for the company they name):
+    lines (blank rows skipped) or one amount, and notes. Refused input comes back on the
+    form with the service's reasons, each line's naming its row (400), nothing created."""
+    from servicebook.workorders.selectors import workorder_get
+
+    # Staff only in effect: a subcontractor's login sees no work order here (404); it
+    # quotes its own jobs through the API.
+    work_order = workorder_get(user=request.user, pk=work_order_pk)
+    if request.method != "POST":
+        form, lines = SubQuoteEntryForm(), SubQuoteLineFormSet(prefix="lines")
+        return _sub_new_page(request, work_order, form, lines)
+    form = SubQuoteEntryForm(request.POST)
+    lines = SubQuoteLineFormSet(request.POST, prefix="lines")
+
+    def failed(form, status):
+        return _sub_new_page(request, work_order, form, lines, status=status)
+
+    if not lines.is_valid():
+        form.is_valid()  # its own errors show as well
+        return failed(form, 400)
+    filled = [(i, f.cleaned_data) for i, f in enumerate(lines.forms, start=1) if not f.is_blank()]
+
+    def call(data):
+        try:
+            return subcontract.subquote_submit(
+                work_order=work_order,
+                subcontractor=data["subcontractor"],
+                lines=[{k: v for k, v in row.items() if v is not None} for _, row in filled],
+                amount=data.get("amount"),
+                notes=data.get("notes", ""),
+                actor=request.user,
+            )
+        except ValidationFailed as exc:
+            raise ValidationFailed(_rows_named(exc.errors, [i for i, _ in filled], lines)) from exc
+
+    return form_action(
+        request,
+        form,
+        call,
+        done=lambda q: f"Quote {q.number} of {q.subcontractor.name} entered: {q.total}.",
+        success_url=lambda q: reverse("quotes:sub_detail", args=[q.pk]),
+        failed=failed,
+    )
+
+
+@require_GET
+@capability_required(Cap.QUOTES_SUBMIT)
+def sub_new_pick(request: HttpRequest) -> HttpResponse:
+    """From the review queue: the work order to enter a quote on, by its number."""
+    from servicebook.workorders.selectors import workorders_visible_to
+
+    number = request.GET.get("work_order", "").strip()[:20]
+    if not number:
+        return render(request, "quotes/sub_pick.html", {"number": ""})
+    order = workorders_visible_to(request.user).filter(number__iexact=number).first()
+    if order is None:
+        return render(
+            request,
+            "quotes/sub_pick.html",
+            {"number": number, "error": f"No work order {number}."},
+            status=404,
+        )
+    return redirect("quotes:sub_new", order.pk)
 
 
 # --- Partner requests ------------------------------------------------------------------------

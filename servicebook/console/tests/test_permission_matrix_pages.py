@@ -1681,6 +1681,19 @@ ENDPOINTS.update(
         "quotes:sub_approve": ("post", _qpk("sub"), lambda w: {"note": "ok"}),
         "quotes:sub_reject": ("post", _qpk("sub"), lambda w: {"reason": "Too dear"}),
         "quotes:sub_raise_po": ("post", _qpk("approved"), lambda w: {}),
+        "quotes:sub_new_pick": ("get", lambda w: {}, None),
+        "quotes:sub_new": (
+            "post",
+            lambda w: {"work_order_pk": _quotes(w)["sub"].work_order_id},
+            lambda w: {
+                "subcontractor": _quotes(w)["sub"].subcontractor_id,
+                "lines-TOTAL_FORMS": "1",
+                "lines-INITIAL_FORMS": "0",
+                "lines-0-description": "Matrix line",
+                "lines-0-quantity": "1",
+                "lines-0-unit_cost": "40.00",
+            },
+        ),
     }
 )
 
