@@ -22,17 +22,19 @@ def form_action(
     done: str | Callable[[object], str],
     success_url: str | Callable[[object], str],
     failed: Callable[[forms.BaseForm, int], HttpResponse],
+    name_fields: bool = False,
 ) -> HttpResponse:
     """Run `call(cleaned_data)` when the form is valid. Success: a message and a redirect
     (post/redirect/get); `done` and `success_url` may be functions of what the call
     returned (the new case, say). Refusal: `failed(form, status)` renders the page with the
-    errors, 400 for bad input or the service's own status (409 for a state conflict)."""
+    errors, 400 for bad input or the service's own status (409 for a state conflict);
+    `name_fields` as in `apply_service_error`."""
     status = 400
     if form.is_valid():
         try:
             result = call(form.cleaned_data)
         except ServiceError as exc:
-            apply_service_error(form, exc)
+            apply_service_error(form, exc, name_fields=name_fields)
             status = exc.status_code
         else:
             messages.success(request, done(result) if callable(done) else done)

@@ -163,44 +163,25 @@ def _account_collection_page(
     return render(request, "receivables/account_collection.html", context, status=status)
 
 
-def _named_errors(form, exc) -> None:
-    """A service's refusal on the form, naming the field even when the form has no such
-    field (the write-off's `amount` and `account` are the service's, not the form's)."""
-    from servicebook.core.errors import ValidationFailed
-
-    errors = (
-        exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "__all__": [exc.message]}
-    )
-    for name, messages in errors.items():
-        for message in messages:
-            if name in form.fields:
-                form.add_error(name, message)
-            elif name == "__all__":
-                form.add_error(None, message)
-            else:
-                form.add_error(None, f"{name.replace('_', ' ').capitalize()}: {message}")
-
-
 def _write_action(request, pk, form, call, *, done, form_key):
     """Run a write-off or referral service from the account's collection page: success a
-    message and back to the page; a refusal the page again with the error on the form."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
+    message and back to the page; a refusal the page again with the error on the form,
+    naming the service's field (the write-off's `amount` and `account` are not the form's)."""
     from django.urls import reverse
 
-    from servicebook.core.errors import ServiceError
+    from servicebook.core.views import form_action
 
-    status = 400
-    if form.is_valid():
-        try:
-            result = call(form.cleaned_data)
-        except ServiceError as exc:
-            _named_errors(form, exc)
-            status = exc.status_code
-        else:
-            messages.success(request, done(result))
-            return redirect(reverse("receivables:account_collection", args=[pk]))
-    return _account_collection_page(request, pk, status=status, **{form_key: form})
+    return form_action(
+        request,
+        form,
+        call,
+        done=done,
+        success_url=reverse("receivables:account_collection", args=[pk]),
+        failed=lambda form, status: _account_collection_page(
+            request, pk, status=status, **{form_key: form}
+        ),
+        name_fields=True,
+    )
 
 
 @capability_required(Cap.RECEIVABLES_COLLECT)
